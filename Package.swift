@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "shipgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "shipgate", targets: ["shipgate"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // C shims over system libraries.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CPosix", cSettings: [.define("_GNU_SOURCE")]),
+
+        // Pure and infrastructure modules.
+        .target(name: "HTTPCore", swiftSettings: strict),
+        .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "HTTPServer", dependencies: ["HTTPCore", "Crypto", "CPosix"], swiftSettings: strict),
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        .target(name: "Domain", swiftSettings: strict),
+        .target(name: "Evidence", dependencies: ["Domain", "Crypto"], swiftSettings: strict),
+        .target(name: "Policy", dependencies: ["Domain"], swiftSettings: strict),
+        .target(
+            name: "Store", dependencies: ["Domain", "SQLite", "Crypto"], swiftSettings: strict,
+            plugins: ["EmbedMigrationsPlugin"]),
+        .target(
+            name: "App",
+            dependencies: ["HTTPCore", "HTTPServer", "SQLite", "Store", "Crypto", "Domain", "Evidence", "Policy"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "shipgate",
+            dependencies: ["App", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["App", "SQLite", "Store", "Crypto", "HTTPCore"], swiftSettings: strict),
+
+        // Build-time embedding of migrations/*.sql into the Store module.
+        .executableTarget(name: "embed-migrations", swiftSettings: strict),
+        .plugin(
+            name: "EmbedMigrationsPlugin", capability: .buildTool(), dependencies: ["embed-migrations"],
+            path: "Sources/EmbedMigrationsPlugin"),
+
+        // Tests: one target per module, plus end-to-end tests against the real server.
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "Crypto", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "Domain", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence"], swiftSettings: strict),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "Store", "SQLite", "Domain", "Crypto"], swiftSettings: strict),
+    ]
+)

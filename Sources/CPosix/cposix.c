@@ -1,0 +1,43 @@
+#ifndef _GNU_SOURCE
+#error "CPosix must be built with _GNU_SOURCE"
+#endif
+#include "cposix.h"
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+int cposix_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) { return accept4(fd, addr, len, flags); }
+int cposix_epoll_create1(int flags) { return epoll_create1(flags); }
+
+int cposix_epoll_ctl(int epfd, int op, int fd, uint32_t events) {
+    struct epoll_event ev = {0};
+    ev.events = events;
+    ev.data.fd = fd;
+    return epoll_ctl(epfd, op, fd, &ev);
+}
+
+int cposix_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout_ms) {
+    struct epoll_event evs[256];
+    if (max > 256) max = 256;
+    int n = epoll_wait(epfd, evs, max, timeout_ms);
+    for (int i = 0; i < n; i++) {
+        fds[i] = evs[i].data.fd;
+        events[i] = evs[i].events;
+    }
+    return n;
+}
+
+int cposix_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
+
+const int cposix_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
+const int cposix_EPOLL_CTL_MOD = EPOLL_CTL_MOD;
+const int cposix_EPOLL_CTL_DEL = EPOLL_CTL_DEL;
+const uint32_t cposix_EPOLLIN = EPOLLIN;
+const uint32_t cposix_EPOLLOUT = EPOLLOUT;
+const uint32_t cposix_EPOLLERR = EPOLLERR;
+const uint32_t cposix_EPOLLHUP = EPOLLHUP;
+const uint32_t cposix_EPOLLRDHUP = EPOLLRDHUP;
+const int cposix_EPOLL_CLOEXEC = EPOLL_CLOEXEC;
+const int cposix_EFD_CLOEXEC = EFD_CLOEXEC;
+const int cposix_EFD_NONBLOCK = EFD_NONBLOCK;
+const int cposix_SOCK_CLOEXEC = SOCK_CLOEXEC;
+const int cposix_SOCK_NONBLOCK = SOCK_NONBLOCK;

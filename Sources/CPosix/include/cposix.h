@@ -1,0 +1,29 @@
+#ifndef SHIPGATE_CPOSIX_H
+#define SHIPGATE_CPOSIX_H
+#include <stdint.h>
+#include <sys/socket.h>
+
+/// GNU syscalls Glibc's Swift module does not export, with flat argument types
+/// (struct epoll_event is packed on x86-64, so it never crosses into Swift).
+int cposix_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+int cposix_epoll_create1(int flags);
+/// Adds, modifies or deletes `fd` with interest `events`; the event data is the fd itself.
+int cposix_epoll_ctl(int epfd, int op, int fd, uint32_t events);
+/// Waits for events; fills `fds` and `events` (each `max` long) and returns the count, -1 on error.
+int cposix_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout_ms);
+int cposix_eventfd(unsigned int initval, int flags);
+
+extern const int cposix_EPOLL_CTL_ADD;
+extern const int cposix_EPOLL_CTL_MOD;
+extern const int cposix_EPOLL_CTL_DEL;
+extern const uint32_t cposix_EPOLLIN;
+extern const uint32_t cposix_EPOLLOUT;
+extern const uint32_t cposix_EPOLLERR;
+extern const uint32_t cposix_EPOLLHUP;
+extern const uint32_t cposix_EPOLLRDHUP;
+extern const int cposix_EPOLL_CLOEXEC;
+extern const int cposix_EFD_CLOEXEC;
+extern const int cposix_EFD_NONBLOCK;
+extern const int cposix_SOCK_CLOEXEC;
+extern const int cposix_SOCK_NONBLOCK;
+#endif
