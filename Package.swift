@@ -35,9 +35,9 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "shipgate",
-            dependencies: ["App", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["App", "Domain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
-        .target(name: "TestSupport", dependencies: ["App", "SQLite", "Store", "Crypto", "HTTPCore"], swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["App", "SQLite", "Store", "Crypto", "HTTPCore", "Domain"], swiftSettings: strict),
 
         // Build-time embedding of migrations/*.sql into the Store module.
         .executableTarget(name: "embed-migrations", swiftSettings: strict),
@@ -47,7 +47,7 @@ let package = Package(
 
         // Tests: one target per module, plus end-to-end tests against the real server.
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "Crypto", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "Crypto", "CPosix"], swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "Domain", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),

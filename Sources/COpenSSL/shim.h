@@ -29,4 +29,15 @@ static inline int copenssl_ctx_set_ecdh_auto(SSL_CTX *ctx) { return 1; /* always
 // uint8_t* parameters taken as void* so Swift raw buffers pass without rebinding.
 static inline int copenssl_rand_bytes(void *buf, int n) { return RAND_bytes((unsigned char *)buf, n); }
 static inline int copenssl_memcmp(const void *a, const void *b, size_t n) { return CRYPTO_memcmp(a, b, n); }
+// scrypt with void* buffers so Swift [UInt8] passes without rebinding to char/unsigned char.
+static inline int copenssl_pbe_scrypt(const void *pass, size_t passlen, const void *salt, size_t saltlen,
+                                      uint64_t n, uint64_t r, uint64_t p, uint64_t maxmem, void *key, size_t keylen) {
+    return EVP_PBE_scrypt((const char *)pass, passlen, (const unsigned char *)salt, saltlen, n, r, p, maxmem,
+                          (unsigned char *)key, keylen);
+}
+// SHA-256 one-shot over void* so Swift raw buffers pass without rebinding.
+static inline int copenssl_sha256(const void *data, size_t len, void *out) {
+    unsigned int outlen = 0;
+    return EVP_Digest(data, len, (unsigned char *)out, &outlen, EVP_sha256(), NULL) == 1 && outlen == 32;
+}
 #endif

@@ -4,6 +4,9 @@
 #include "cposix.h"
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <pthread.h>
+#include <string.h>
+#include <netinet/tcp.h>
 
 int cposix_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) { return accept4(fd, addr, len, flags); }
 int cposix_epoll_create1(int flags) { return epoll_create1(flags); }
@@ -28,6 +31,13 @@ int cposix_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout
 
 int cposix_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
 
+int cposix_set_thread_name(const char *name) {
+    char truncated[16];
+    strncpy(truncated, name, sizeof truncated - 1);
+    truncated[sizeof truncated - 1] = 0;
+    return pthread_setname_np(pthread_self(), truncated);
+}
+
 const int cposix_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
 const int cposix_EPOLL_CTL_MOD = EPOLL_CTL_MOD;
 const int cposix_EPOLL_CTL_DEL = EPOLL_CTL_DEL;
@@ -41,3 +51,5 @@ const int cposix_EFD_CLOEXEC = EFD_CLOEXEC;
 const int cposix_EFD_NONBLOCK = EFD_NONBLOCK;
 const int cposix_SOCK_CLOEXEC = SOCK_CLOEXEC;
 const int cposix_SOCK_NONBLOCK = SOCK_NONBLOCK;
+const int cposix_TCP_NODELAY = TCP_NODELAY;
+const int cposix_SOCK_STREAM = SOCK_STREAM;

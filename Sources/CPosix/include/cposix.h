@@ -12,6 +12,8 @@ int cposix_epoll_ctl(int epfd, int op, int fd, uint32_t events);
 /// Waits for events; fills `fds` and `events` (each `max` long) and returns the count, -1 on error.
 int cposix_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout_ms);
 int cposix_eventfd(unsigned int initval, int flags);
+/// Names the calling thread (shows in top/gdb); names longer than 15 bytes are truncated.
+int cposix_set_thread_name(const char *name);
 
 extern const int cposix_EPOLL_CTL_ADD;
 extern const int cposix_EPOLL_CTL_MOD;
@@ -26,4 +28,6 @@ extern const int cposix_EFD_CLOEXEC;
 extern const int cposix_EFD_NONBLOCK;
 extern const int cposix_SOCK_CLOEXEC;
 extern const int cposix_SOCK_NONBLOCK;
+extern const int cposix_TCP_NODELAY;
+extern const int cposix_SOCK_STREAM;
 #endif

@@ -1,0 +1,92 @@
+import Domain
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The output format of log lines.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case text
+    case json
+}
+
+/// Writes one line per event to stderr (unbuffered, so container logs are immediate).
+/// Lines never contain tokens, cookies, passwords or query strings.
+public final class LogSink: Sendable {
+    private let format: LogFormat
+    private let lock = Mutex(())
+
+    public init(format: LogFormat) { self.format = format }
+
+    /// One access-log line: method, path without query, status, bytes, microseconds, client address.
+    func access(method: String, path: String, route: String, status: Int, bytes: Int, micros: Int, remote: String) {
+        switch format {
+        case .text:
+            write("\(Timestamp.format(Date())) \(method) \(Self.sanitize(path)) \(status) \(bytes)B \(micros)us \(remote)")
+        case .json:
+            writeJSON([
+                "ts": .string(Timestamp.format(Date())), "kind": .string("access"), "method": .string(method), "path": .string(path),
+                "route": .string(route), "status": .int(status), "bytes": .int(bytes), "micros": .int(micros), "remote": .string(remote),
+            ])
+        }
+    }
+
+    /// An operational message (startup, shutdown, errors).
+    public func info(_ message: String) { event("info", message) }
+
+    /// An error message; `message` must not contain secrets.
+    public func error(_ message: String) { event("error", message) }
+
+    private func event(_ level: String, _ message: String) {
+        switch format {
+        case .text: write("\(Timestamp.format(Date())) [\(level)] \(Self.sanitize(message))")
+        case .json: writeJSON(["ts": .string(Timestamp.format(Date())), "level": .string(level), "message": .string(message)])
+        }
+    }
+
+    private enum Field: Encodable {
+        case string(String)
+        case int(Int)
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .string(let value): try container.encode(value)
+            case .int(let value): try container.encode(value)
+            }
+        }
+    }
+
+    private func writeJSON(_ fields: [String: Field]) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(fields) else { return }
+        write(String(decoding: data, as: UTF8.self))
+    }
+
+    private func write(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        lock.withLock { _ in
+            bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { return }
+                    offset += n
+                }
+            }
+        }
+    }
+
+    /// Control characters would let a client forge log lines.
+    private static func sanitize(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }))
+    }
+}

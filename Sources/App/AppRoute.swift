@@ -1,0 +1,48 @@
+import Domain
+import HTTPCore
+
+/// Who may call a route.
+enum Access: Sendable {
+    /// No credentials needed (health, metrics, static files, the API description).
+    case anyone
+    /// A bearer token whose effective scopes include this one.
+    case scope(Scope)
+}
+
+/// A request as a handler sees it: authenticated, with decoded path parameters.
+struct AppRequest: Sendable {
+    let http: HTTPRequest
+    let parameters: RouteParameters
+    /// Nil only on `.anyone` routes.
+    let principal: Principal?
+    let remoteAddress: String
+
+    /// The authenticated principal; a programming error to call on an `.anyone` route.
+    var actor: Principal {
+        guard let principal else { preconditionFailure("route declared .anyone but needs a principal") }
+        return principal
+    }
+
+    /// The decoded path parameter `name`, which the route pattern guarantees.
+    func parameter(_ name: String) -> String { parameters[name] ?? "" }
+}
+
+/// A handler: throws `APIError` for client errors; anything else becomes a 500.
+typealias AppHandler = @Sendable (AppRequest) async throws -> HTTPResponse
+
+/// One endpoint with the metadata the OpenAPI document is generated from.
+struct AppRoute: Sendable {
+    let method: HTTPMethod
+    let pattern: String
+    let access: Access
+    let summary: String
+    /// Component schema names for the OpenAPI document.
+    var requestSchema: String? = nil
+    var responseSchema: String? = nil
+    var successStatus: Int = 200
+    /// Nil: the server-wide body limit.
+    var maxBodyBytes: Int? = nil
+    /// Documented in OpenAPI (false for static files and the dashboard).
+    var documented = true
+    let handler: AppHandler
+}

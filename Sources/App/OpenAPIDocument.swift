@@ -1,0 +1,138 @@
+import HTTPCore
+
+/// The OpenAPI 3.1 description of the API, generated from the route table so it cannot drift from it.
+enum OpenAPIDocument {
+    /// A JSON value for building the document.
+    indirect enum Value: Encodable {
+        case string(String)
+        case int(Int)
+        case bool(Bool)
+        case array([Value])
+        case object([String: Value])
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .string(let value): try container.encode(value)
+            case .int(let value): try container.encode(value)
+            case .bool(let value): try container.encode(value)
+            case .array(let value): try container.encode(value)
+            case .object(let value): try container.encode(value)
+            }
+        }
+    }
+
+    static func make(routes: [AppRoute], version: String) -> Value {
+        var paths: [String: [String: Value]] = [:]
+        for route in routes where route.documented {
+            paths[route.pattern, default: [:]][route.method.rawValue.lowercased()] = operation(route)
+        }
+        return .object([
+            "openapi": .string("3.1.0"),
+            "info": .object([
+                "title": .string("Shipgate"),
+                "version": .string(version),
+                "description": .string("Decides which container image digests are cleared for which environment."),
+            ]),
+            "paths": .object(paths.mapValues { .object($0) }),
+            "components": .object([
+                "securitySchemes": .object(["bearer": .object(["type": .string("http"), "scheme": .string("bearer")])]),
+                "schemas": .object(schemas),
+            ]),
+        ])
+    }
+
+    private static func operation(_ route: AppRoute) -> Value {
+        var responses: [String: Value] = [
+            String(route.successStatus): .object(
+                ["description": .string("Success")].merging(
+                    route.responseSchema.map { ["content": jsonContent($0)] } ?? [:], uniquingKeysWith: { $1 }))
+        ]
+        var operation: [String: Value] = [
+            "summary": .string(route.summary),
+            "operationId": .string(operationID(route)),
+        ]
+        let parameters = route.pattern.split(separator: "/").filter { $0.hasPrefix("{") }.map { segment -> Value in
+            let name = segment.dropFirst().dropLast().replacing("...", with: "")
+            return .object([
+                "name": .string(String(name)), "in": .string("path"), "required": .bool(true), "schema": .object(["type": .string("string")]),
+            ])
+        }
+        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        if let schema = route.requestSchema {
+            operation["requestBody"] = .object(["required": .bool(true), "content": jsonContent(schema)])
+            responses["400"] = errorResponse("Malformed JSON")
+            responses["413"] = errorResponse("Body too large")
+            responses["415"] = errorResponse("Not application/json")
+            responses["422"] = errorResponse("Well-formed but invalid")
+        }
+        if case .scope(let scope) = route.access {
+            operation["security"] = .array([.object(["bearer": .array([])])])
+            operation["x-required-scope"] = .string(scope.rawValue)
+            responses["401"] = errorResponse("Missing, invalid, expired or revoked token")
+            responses["403"] = errorResponse("The token lacks the '\(scope.rawValue)' scope")
+        }
+        operation["responses"] = .object(responses)
+        return .object(operation)
+    }
+
+    private static func operationID(_ route: AppRoute) -> String {
+        let words = route.pattern.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { $0.prefix(1).uppercased() + $0.dropFirst() }
+        return route.method.rawValue.lowercased() + words.joined()
+    }
+
+    private static func jsonContent(_ schema: String) -> Value {
+        .object(["application/json": .object(["schema": .object(["$ref": .string("#/components/schemas/" + schema)])])])
+    }
+
+    private static func errorResponse(_ description: String) -> Value {
+        .object(["description": .string(description), "content": jsonContent("Error")])
+    }
+
+    private static func object(_ properties: [String: Value], required: [String]) -> Value {
+        .object(["type": .string("object"), "properties": .object(properties), "required": .array(required.map { .string($0) })])
+    }
+
+    private static let string: Value = .object(["type": .string("string")])
+    private static let optionalString: Value = .object(["type": .array([.string("string"), .string("null")])])
+    private static let scopes: Value = .object([
+        "type": .string("array"),
+        "items": .object(["enum": .array(["evidence:write", "clearance:read", "deployments:write", "approvals:write", "admin"].map { .string($0) })]),
+    ])
+    private static let role: Value = .object(["enum": .array(["admin", "approver", "viewer"].map { .string($0) })])
+
+    private static let schemas: [String: Value] = [
+        "Error": object(
+            ["error": object(["code": string, "message": string], required: ["code", "message"])], required: ["error"]),
+        "Status": object(["status": string, "migrations": .object(["type": .string("integer")])], required: ["status"]),
+        "NewUser": object(["name": string, "role": role, "password": .object(["type": .string("string"), "minLength": .int(12)])], required: ["name", "role", "password"]),
+        "NewPassword": object(["password": .object(["type": .string("string"), "minLength": .int(12)])], required: ["password"]),
+        "User": object(["name": string, "role": role, "createdAt": string], required: ["name"]),
+        "UserList": object(["users": .object(["type": .string("array"), "items": .object(["$ref": .string("#/components/schemas/User")])])], required: ["users"]),
+        "NewToken": object(
+            ["name": string, "scopes": scopes, "user": optionalString, "expiresAt": .object(["type": .array([.string("string"), .string("null")]), "format": .string("date-time")])],
+            required: ["name", "scopes"]),
+        "CreatedToken": object(
+            ["id": string, "token": string, "name": string, "scopes": scopes, "user": optionalString, "expiresAt": optionalString],
+            required: ["id", "token", "name", "scopes"]),
+        "Token": object(
+            [
+                "id": string, "name": string, "scopes": scopes, "user": optionalString, "createdBy": string, "createdAt": string,
+                "expiresAt": optionalString, "revokedAt": optionalString,
+                "state": .object(["enum": .array(["active", "expired", "revoked"].map { .string($0) })]),
+            ], required: ["id", "name", "scopes", "state"]),
+        "TokenList": object(["tokens": .object(["type": .string("array"), "items": .object(["$ref": .string("#/components/schemas/Token")])])], required: ["tokens"]),
+        "RevokedToken": object(["id": string, "state": string], required: ["id", "state"]),
+    ]
+}
+
+/// `GET /api/v1/openapi.json`.
+enum OpenAPIRoutes {
+    static func route(documenting routes: [AppRoute], version: String) -> AppRoute {
+        let own = AppRoute(method: .GET, pattern: "/api/v1/openapi.json", access: .anyone, summary: "This OpenAPI document") { _ in
+            preconditionFailure("replaced below")
+        }
+        let document = JSONBody.response(.ok, OpenAPIDocument.make(routes: routes + [own], version: version))
+        return AppRoute(method: .GET, pattern: own.pattern, access: .anyone, summary: own.summary) { _ in document }
+    }
+}

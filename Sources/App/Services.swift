@@ -1,0 +1,35 @@
+import Crypto
+import SQLite
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What handlers share: the database, the account operations, logging and metrics.
+final class Services: Sendable {
+    let database: Database
+    let migrations: [Migration]
+    let accounts: Accounts
+    let metrics: Metrics
+    let log: LogSink
+    let staticFiles: StaticFiles
+    let clock: @Sendable () -> Date
+    /// Reads the server's live connection count (set once the server exists).
+    let openConnections: @Sendable () -> Int
+
+    init(
+        database: Database, migrations: [Migration], accounts: Accounts, metrics: Metrics, log: LogSink, staticFiles: StaticFiles,
+        clock: @escaping @Sendable () -> Date, openConnections: @escaping @Sendable () -> Int
+    ) {
+        self.database = database
+        self.migrations = migrations
+        self.accounts = accounts
+        self.metrics = metrics
+        self.log = log
+        self.staticFiles = staticFiles
+        self.clock = clock
+        self.openConnections = openConnections
+    }
+}

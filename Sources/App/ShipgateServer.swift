@@ -1,0 +1,140 @@
+import Crypto
+import HTTPCore
+import HTTPServer
+import SQLite
+import Store
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The product version, reported by `--version`, `/metrics` and the OpenAPI document.
+public enum Shipgate {
+    public static let version = "0.1.0"
+}
+
+/// How `shipgate serve` runs; defaults are the embedded setup (`./shipgate.db`, `127.0.0.1:8080`).
+public struct ServerOptions: Sendable {
+    public var databasePath = "shipgate.db"
+    public var listen = try! ListenAddress(parsing: "127.0.0.1:8080")
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var publicDirectory = "Public"
+    public var migrationsDirectory: String?
+    public var logFormat: LogFormat = .text
+    public var limits = HTTPLimits()
+    /// The first admin's password on an empty database; generated and printed when nil.
+    public var adminPassword: String?
+    /// Only tests lower this, to prove durability tests can fail.
+    public var synchronous: SynchronousMode = .full
+    /// scrypt cost; only tests lower it, to keep suites fast.
+    public var passwordHasher = PasswordHasher()
+
+    public init() {}
+}
+
+/// Opening the database: the file, its pragmas and every migration this binary knows.
+public enum ShipgateDatabase {
+    /// Opens (creating if needed) and migrates the database; refuses one with unknown or edited migrations.
+    public static func open(path: String, migrationsDirectory: String? = nil, synchronous: SynchronousMode = .full) async throws -> (
+        Database, [Migration], applied: [String]
+    ) {
+        let migrations = try migrationsDirectory.map(Schema.migrations(fromDirectory:)) ?? Schema.migrations
+        var configuration = DatabaseConfiguration()
+        configuration.synchronous = synchronous
+        let database = try Database(path: path, configuration: configuration)
+        do {
+            let applied = try await Migrator.migrate(database, migrations: migrations)
+            return (database, migrations, applied)
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+}
+
+/// A running Shipgate: database, routes and HTTP server wired together.
+public final class ShipgateServer: Sendable {
+    private let http: HTTPServer
+    private let database: Database
+    /// The admin password generated on first start, if this start created the admin.
+    public let generatedAdminPassword: String?
+    /// User and token operations on this server's database (for the composition root and tests).
+    public let accounts: Accounts
+    /// The port actually bound (useful with port 0).
+    public var port: Int { http.port }
+    private let log: LogSink
+
+    private init(http: HTTPServer, database: Database, accounts: Accounts, generatedAdminPassword: String?, log: LogSink) {
+        self.http = http
+        self.accounts = accounts
+        self.database = database
+        self.generatedAdminPassword = generatedAdminPassword
+        self.log = log
+    }
+
+    /// Opens and migrates the database, creates the first admin if needed, binds and starts serving.
+    public static func start(_ options: ServerOptions) async throws -> ShipgateServer {
+        let log = LogSink(format: options.logFormat)
+        let tls: TLSServerContext?
+        switch (options.tlsCertificate, options.tlsKey) {
+        case (nil, nil): tls = nil
+        case (let cert?, let key?): tls = try TLSServerContext(certificateChainFile: cert, privateKeyFile: key)
+        default: throw APIError(.badRequest, "tls_config", "--tls-cert and --tls-key go together")
+        }
+        let (database, migrations, applied) = try await ShipgateDatabase.open(
+            path: options.databasePath, migrationsDirectory: options.migrationsDirectory, synchronous: options.synchronous)
+        if !applied.isEmpty { log.info("applied migrations: \(applied.joined(separator: ", "))") }
+        do {
+            let accounts = Accounts(database: database, hasher: options.passwordHasher)
+            let bootstrap = try await accounts.bootstrapAdmin(password: options.adminPassword)
+            let connections = ConnectionCount()
+            let services = Services(
+                database: database, migrations: migrations, accounts: accounts, metrics: Metrics(version: Shipgate.version), log: log,
+                staticFiles: StaticFiles(root: options.publicDirectory), clock: { Date() }, openConnections: { connections.read() })
+            var routes = HealthRoutes.routes(services) + AccountRoutes.routes(services) + StaticRoutes.routes(services)
+            routes.append(OpenAPIRoutes.route(documenting: routes, version: Shipgate.version))
+            let responder = AppResponder(routes: routes, services: services, defaultBodyLimit: options.limits.maxBodyBytes)
+
+            var configuration = HTTPServerConfiguration()
+            configuration.host = options.listen.host
+            configuration.port = options.listen.port
+            configuration.limits = options.limits
+            configuration.tls = tls
+            configuration.onProtocolError = { status, remote in
+                log.access(method: "-", path: "-", route: "protocol-error", status: status.code, bytes: 0, micros: 0, remote: remote)
+            }
+            let http = HTTPServer(configuration: configuration, responder: responder)
+            try http.start()
+            connections.attach(http)
+            log.info("listening on \(tls == nil ? "http" : "https")://\(options.listen.host.contains(":") ? "[\(options.listen.host)]" : options.listen.host):\(http.port) with database \(options.databasePath)")
+            return ShipgateServer(http: http, database: database, accounts: accounts, generatedAdminPassword: bootstrap.generatedPassword, log: log)
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests finish, then closes the database cleanly.
+    public func shutdown() async {
+        log.info("shutting down")
+        await http.shutdown()
+        await database.close()
+        log.info("stopped")
+    }
+
+    /// Returns once the HTTP server has stopped.
+    public func waitUntilStopped() async { await http.waitUntilStopped() }
+}
+
+/// Breaks the cycle between the metrics route (built before the server) and the server's connection count.
+final class ConnectionCount: Sendable {
+    private let server = Mutex<HTTPServer?>(nil)
+
+    func attach(_ http: HTTPServer) { server.withLock { $0 = http } }
+
+    func read() -> Int { server.withLock { $0 }?.openConnections ?? 0 }
+}
