@@ -4,6 +4,7 @@
 #include "cposix.h"
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <signal.h>
 #include <pthread.h>
 #include <string.h>
 #include <netinet/tcp.h>
@@ -37,6 +38,8 @@ int cposix_set_thread_name(const char *name) {
     truncated[sizeof truncated - 1] = 0;
     return pthread_setname_np(pthread_self(), truncated);
 }
+
+int cposix_tgkill(int pid, int tid, int sig) { return tgkill(pid, tid, sig); }
 
 const int cposix_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
 const int cposix_EPOLL_CTL_MOD = EPOLL_CTL_MOD;

@@ -1,8 +1,7 @@
 import Dispatch
 
 /// A counting semaphore bounding how many memory-hungry operations run at once.
-///
-/// `@unchecked Sendable`-free: `DispatchSemaphore` is itself Sendable and the only state.
+/// Plainly `Sendable`: its only state is a `DispatchSemaphore`, which is itself thread-safe and Sendable.
 package final class ConcurrencyGate: Sendable {
     private let semaphore: DispatchSemaphore
 

@@ -9,8 +9,9 @@ public final class TLSClientContext: @unchecked Sendable {
     private let setupError: OpenSSLError?
     private let verifyPeer: Bool
 
-    /// Configures a client. Versions default to TLS 1.2–1.3; `maxVersion: .tls1_1` also lowers the security level
-    /// to 0 so OpenSSL 3 will really send a TLS 1.1 ClientHello (useful only to test that servers refuse it).
+    /// Configures a client offering the server's ECDHE + AEAD suites. Versions default to TLS 1.2–1.3;
+    /// `maxVersion: .tls1_1` instead lowers the security level to 0 and keeps OpenSSL's default suites, so OpenSSL 3
+    /// really sends a TLS 1.1 ClientHello (useful only to test that servers refuse it).
     /// Configuration errors (unreadable `caFile`, min above max) surface from `makeSession`.
     public convenience init(verifyPeer: Bool = false, caFile: String? = nil, maxVersion: TLSVersion? = nil, minVersion: TLSVersion? = nil) {
         self.init(verifyPeer: verifyPeer, caFile: caFile, maxVersion: maxVersion, minVersion: minVersion, tls12CipherList: nil)
@@ -64,8 +65,12 @@ public final class TLSClientContext: @unchecked Sendable {
         try check(copenssl_ctx_set_max_proto(context, max.openSSLValue), "SSL_CTX_set_max_proto_version")
         if max == .tls1_1 {
             // At security level ≥ 1 OpenSSL 3 disables TLS < 1.2 (SHA-1/MD5 signatures), and would refuse locally
-            // instead of letting the server under test refuse.
+            // instead of letting the server under test refuse. TLS 1.1 has no AEAD suites, so the default list stays.
             SSL_CTX_set_security_level(context, 0)
+        } else {
+            // Offer servers the same ECDHE + AEAD suites we accept ourselves.
+            try check(SSL_CTX_set_cipher_list(context, TLSServerContext.tls12CipherList), "SSL_CTX_set_cipher_list")
+            try check(SSL_CTX_set_ciphersuites(context, TLSServerContext.tls13CipherSuites), "SSL_CTX_set_ciphersuites")
         }
         _ = copenssl_ctx_set_mode_auto_retry_off(context)
         if verifyPeer {

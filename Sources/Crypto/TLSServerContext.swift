@@ -3,7 +3,7 @@ import COpenSSL
 /// A server `SSL_CTX`: TLS 1.2–1.3 only, ECDHE + AEAD ciphers, configured once and then frozen.
 ///
 /// `@unchecked Sendable`: the `SSL_CTX` is fully configured in `init` and never modified afterwards; sessions are
-/// created with `SSL_new`, which only reads it (and bumps its internally locked reference count). openssl-threads(7ssl):
+/// created with `SSL_new`, which only reads it (reference count and session cache are locked inside OpenSSL). openssl-threads(7ssl):
 /// "Objects are thread-safe as long as the API's being invoked don't modify the object", and it is "not safe to modify
 /// the factory object after it has been used to create other objects" — which we never do.
 public final class TLSServerContext: @unchecked Sendable {

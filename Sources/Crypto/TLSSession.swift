@@ -102,6 +102,8 @@ public final class TLSSession {
     /// - Throws: `OpenSSLError` if the handshake has not completed, the session was closed, or it failed.
     public func writePlaintext(_ bytes: UnsafeRawBufferPointer) throws {
         if let failure { throw failure }
+        // After our close_notify OpenSSL refuses writes; answer here so the refusal does not mark the session failed.
+        if shutdownSent { throw OpenSSLError(operation: "SSL_write", details: ["session closed"]) }
         guard !bytes.isEmpty else { return }   // SSL_write(3ssl): calling it with num=0 is an error
         var offset = 0
         while offset < bytes.count {
@@ -186,6 +188,10 @@ public final class TLSSession {
     }
 
     private func configureClient(serverName: String, verifyName: Bool) throws {
+        // C would see only the part before a NUL, and check the certificate against a different name than asked.
+        guard !serverName.utf8.contains(0) else {
+            throw OpenSSLError(operation: "TLSClientContext.makeSession", details: ["serverName contains NUL"])
+        }
         let isIPLiteral = Self.isIPLiteral(serverName)
         // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in HostName".
         if !isIPLiteral {

@@ -131,8 +131,15 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
-    /// Raw input bytes buffered and not yet consumed (a chunked body already decoded is not counted).
-    public var bufferedByteCount: Int { buffer.count - readIndex }
+    /// Input bytes held that no event has returned yet: unread input, the lines of an unfinished head, and the
+    /// body decoded so far (chunk framing already discarded is not counted).
+    public var bufferedByteCount: Int {
+        switch state {
+        case .head: return buffer.count - readIndex + progress.headBytes
+        case .failed: return 0
+        default: return buffer.count - readIndex + body.count
+        }
+    }
 
     // MARK: - Driving the states
 

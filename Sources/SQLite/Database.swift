@@ -25,6 +25,8 @@ public final class Database: Sendable {
     /// - Throws: ``SQLiteError`` if the file cannot be opened or WAL / foreign keys / synchronous do not apply.
     public init(path: String, configuration: DatabaseConfiguration = .init()) throws {
         precondition(configuration.readerCount >= 0, "readerCount must not be negative")
+        precondition(configuration.busyTimeoutMilliseconds >= 0, "busyTimeoutMilliseconds must not be negative")
+        precondition(configuration.maxWritesPerCommit >= 1, "maxWritesPerCommit must be at least 1")
         self.path = path
         let writerConnection = try SQLiteConnection(
             path: path, readOnly: false, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
@@ -59,7 +61,12 @@ public final class Database: Sendable {
     /// - Throws: what `body` throws, or ``SQLiteError`` (also when the database is closed).
     public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         guard let readers else {
-            return try await exclusiveWrite { connection in try Database.runRead(connection, body) }
+            // No reader connections: read on the writer, with query_only so the body cannot write.
+            return try await exclusiveWrite { connection in
+                try connection.internalExecute("PRAGMA query_only = ON")
+                defer { try? connection.internalExecute("PRAGMA query_only = OFF") }
+                return try Database.runRead(connection, body)
+            }
         }
         let index = try await readers.acquire()
         defer { readers.release(index) }

@@ -51,7 +51,7 @@ public struct Row: Sendable {
     /// INTEGER 0 or 1 as a Bool; nil for NULL, other integers and other storage classes (fail closed).
     public func bool(_ i: Int) -> Bool? { Row.bool(self[i]) }
 
-    /// TEXT of the named column; see ``string(_:)-(Int)``.
+    /// TEXT of the named column as a String; nil for NULL or another storage class.
     public func string(_ name: String) -> String? { Row.string(self[name]) }
     /// INTEGER of the named column as an Int.
     public func int(_ name: String) -> Int? { Row.int64(self[name]).map { Int($0) } }

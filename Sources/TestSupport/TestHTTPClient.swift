@@ -42,7 +42,9 @@ public enum TestClientError: Error, CustomStringConvertible {
 }
 
 /// A blocking HTTP/1.1 client over one raw TCP connection, with a receive timeout so tests never hang.
-public final class TestHTTPClient {
+/// The async methods run the blocking calls on a dispatch queue: blocking the cooperative pool
+/// (one thread per core) would starve the server's own handlers in the same process.
+public final class TestHTTPClient: @unchecked Sendable {  // used by one test task at a time
     public let fd: Int32
     private var buffer: [UInt8] = []
 
@@ -97,8 +99,23 @@ public final class TestHTTPClient {
     /// Sends a string as raw bytes.
     public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    /// Sends a request with optional JSON body and bearer token, and reads its response.
+    /// Sends a request with optional JSON body and bearer token, and reads its response, off the cooperative pool.
     public func request(
+        _ method: String, _ path: String, token: String? = nil, json: String? = nil, headers: [(String, String)] = [],
+        bodyText: String? = nil
+    ) async throws -> TestResponse {
+        try await Self.offPool { try self.requestBlocking(method, path, token: token, json: json, headers: headers, bodyText: bodyText) }
+    }
+
+    /// Runs blocking socket work on a dispatch queue.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    /// Sends a request and reads its response, blocking the calling thread.
+    public func requestBlocking(
         _ method: String, _ path: String, token: String? = nil, json: String? = nil, headers: [(String, String)] = [],
         bodyText: String? = nil
     ) throws -> TestResponse {

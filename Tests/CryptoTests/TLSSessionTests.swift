@@ -14,6 +14,7 @@ import Testing
         #expect(states.client.isComplete && states.server.isComplete)
         #expect(server.negotiatedVersion == "TLSv1.3")
         #expect(client.negotiatedVersion == "TLSv1.3")
+        #expect(server.handshake().isComplete)   // idempotent once done
 
         let request = Array("GET / HTTP/1.1\r\n\r\n".utf8)
         #expect(try send(request, from: client, to: server) == request)
@@ -207,6 +208,10 @@ import Testing
 
     @Test func verifyingClientNeedsAServerName() {
         #expect(throws: OpenSSLError.self) { try TLSClientContext(verifyPeer: true).makeSession(serverName: nil) }
+    }
+
+    @Test func serverNamesWithNULAreRefused() {
+        #expect(throws: OpenSSLError.self) { try TLSClientContext().makeSession(serverName: "localhost\0.evil.example") }
     }
 
     @Test func clientConfigurationErrorsSurfaceFromMakeSession() {

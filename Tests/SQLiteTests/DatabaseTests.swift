@@ -105,8 +105,7 @@ import Testing
             let baseline = db.statistics
             let gate = Latch()
             // Hold the writer so the 200 writes queue up behind it and form one group.
-            let blocker = Task { try await db.write { _ in gate.wait() } }
-            try await waitUntil { db.statistics.committedWrites > baseline.committedWrites || db.queuedWriteCount == 0 }
+            let blocker = try await blockWriter(db, gate: gate)
             let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
                 for i in 0..<200 {
                     group.addTask {
@@ -154,8 +153,7 @@ import Testing
             try await db.write { try $0.execute("CREATE TABLE t(x INTEGER NOT NULL UNIQUE)") }
             let baseline = db.statistics
             let gate = Latch()
-            let blocker = Task { try await db.write { _ in gate.wait() } }
-            try await waitUntil { db.queuedWriteCount == 0 }
+            let blocker = try await blockWriter(db, gate: gate)
             let good1 = Task { try await db.write { try $0.execute("INSERT INTO t(x) VALUES (1)") } }
             let bad = Task {
                 try await db.write { conn in
@@ -200,8 +198,7 @@ import Testing
                     """)
             }
             let gate = Latch()
-            let blocker = Task { try await db.write { _ in gate.wait() } }
-            try await waitUntil { db.queuedWriteCount == 0 }
+            let blocker = try await blockWriter(db, gate: gate)
             // The deferred foreign key is only checked at COMMIT, so the whole group's COMMIT fails.
             let innocent = Task { try await db.write { try $0.execute("INSERT INTO other(x) VALUES (1)") } }
             let dangling = Task { try await db.write { try $0.execute("INSERT INTO child(parent_id) VALUES (42)") } }
@@ -231,8 +228,7 @@ import Testing
             }
             let pages = try await db.read { try $0.queryOne("PRAGMA page_count")?.int(0) } ?? 0
             let gate = Latch()
-            let blocker = Task { try await db.write { _ in gate.wait() } }
-            try await waitUntil { db.queuedWriteCount == 0 }
+            let blocker = try await blockWriter(db, gate: gate)
             let first = Task { try await db.write { try $0.execute("INSERT INTO t(b) VALUES (x'01')") } }
             let swallower = Task {
                 try await db.write { conn in
@@ -262,17 +258,13 @@ import Testing
         let db = try Database(path: directory.databasePath, configuration: fastConfiguration())
         try await db.write { try $0.execute("CREATE TABLE t(x INTEGER)") }
         let gate = Latch()
-        let blocker = Task { try await db.write { conn in
-            _ = gate.wait()
-            try conn.execute("INSERT INTO t(x) VALUES (0)")
-        } }
-        try await waitUntil { db.queuedWriteCount == 0 }
+        let blocker = try await blockWriter(db, gate: gate) { try $0.execute("INSERT INTO t(x) VALUES (0)") }
         let writes = (1...20).map { i in Task { try await db.write { try $0.execute("INSERT INTO t(x) VALUES (?)", [i]) } } }
         try await waitUntil { db.queuedWriteCount == 20 }
         let closing = Task { await db.close() }
         gate.open()
         await closing.value
-        try await blocker.value
+        #expect(try await blocker.value)
         for write in writes { try await write.value }  // all acknowledged before close returned
 
         let reopened = try Database(path: directory.databasePath, configuration: fastConfiguration())
@@ -302,6 +294,12 @@ import Testing
             try await db.write { try $0.execute("INSERT INTO t VALUES (7)") }
             let x = try await db.read { try $0.queryOne("SELECT x FROM t")?.int(0) }
             #expect(x == 7)
+            // A read on the writer connection still cannot write.
+            let error = await #expect(throws: SQLiteError.self) { try await db.read { try $0.execute("INSERT INTO t VALUES (8)") } }
+            #expect(error?.code == SQLITE_READONLY)
+            try await db.write { try $0.execute("INSERT INTO t VALUES (9)") }
+            let count = try await db.read { try $0.queryOne("SELECT count(*) FROM t")?.int(0) }
+            #expect(count == 2)
         }
     }
 }

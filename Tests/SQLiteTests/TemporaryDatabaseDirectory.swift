@@ -81,3 +81,21 @@ final class Latch: Sendable {
 struct TestFailure: Error, Equatable {
     let reason: String
 }
+
+/// Occupies the writer with a job that waits for `gate`, so later writes queue up into one known group.
+/// Returns once the blocking job is running (so it is not part of the group being built).
+func blockWriter(_ db: Database, gate: Latch, inside body: @escaping @Sendable (SQLiteConnection) throws -> Void = { _ in })
+    async throws -> Task<Bool, any Error>
+{
+    let started = Latch()
+    let task = Task {
+        try await db.write { conn in
+            started.open()
+            let opened = gate.wait()
+            try body(conn)
+            return opened
+        }
+    }
+    try await waitUntil { started.isOpen }
+    return task
+}

@@ -14,6 +14,8 @@ int cposix_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout
 int cposix_eventfd(unsigned int initval, int flags);
 /// Names the calling thread (shows in top/gdb); names longer than 15 bytes are truncated.
 int cposix_set_thread_name(const char *name);
+/// Sends `sig` to one thread of process `pid` (tests use it to interrupt the event-loop thread's syscalls).
+int cposix_tgkill(int pid, int tid, int sig);
 
 extern const int cposix_EPOLL_CTL_ADD;
 extern const int cposix_EPOLL_CTL_MOD;

@@ -1,0 +1,183 @@
+import HTTPCore
+import HTTPServer
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Blocks the calling (test-client) thread until `condition` holds or `timeout` passes.
+func pollBlocking(timeout: Duration = .seconds(3), _ condition: () -> Bool) -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if condition() { return true }
+        usleep(2000)
+    }
+    return condition()
+}
+
+/// A request the parser must refuse, and the canned status it must answer with.
+struct Rejection: Sendable, CustomTestStringConvertible {
+    let name: String
+    let request: String
+    let status: Int
+    var testDescription: String { name }
+}
+
+extension HTTPServerLiveTests {
+    @Suite struct Limits {
+        static let rejections = [
+            Rejection(
+                name: "Transfer-Encoding with Content-Length (smuggling)",
+                request: "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", status: 400),
+            Rejection(
+                name: "request target too long",
+                request: "GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: t\r\n\r\n", status: 414),
+            Rejection(
+                name: "header block too large",
+                request: "GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + String(repeating: "b", count: 20000) + "\r\n\r\n", status: 431),
+            Rejection(name: "HTTP version 3.0", request: "GET / HTTP/3.0\r\nHost: t\r\n\r\n", status: 505),
+        ]
+
+        @Test(arguments: rejections)
+        func answersCannedErrorAndCloses(_ rejection: Rejection) async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let (response, closed) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    let response = try client.roundTrip(rejection.request)
+                    return (response, client.waitForClose())
+                }
+                #expect(response.status == rejection.status)
+                #expect(response.header("Connection")?.lowercased() == "close")
+                #expect(closed)
+                #expect(await eventually { live.errors.statuses == [rejection.status] })
+            }
+        }
+
+        @Test func answers413FromTheDeclaredLengthBeforeTheBodyIsSent() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let (response, closed) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    // No body byte is ever sent: the answer must come from the head alone.
+                    let response = try client.roundTrip("POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n")
+                    return (response, client.waitForClose())
+                }
+                #expect(response.status == 413)
+                #expect(closed)
+            }
+        }
+
+        @Test func answers408WhenTheHeadIsNotCompleteInTime() async throws {
+            try await withLiveServer({ $0.limits.headerReadTimeout = .milliseconds(300) }) { live in
+                let port = live.port
+                let (response, closed, elapsed) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    let start = ContinuousClock.now
+                    try client.send("GET / HTTP/1.1\r\nHost:")
+                    let response = try client.readResponse()
+                    return (response, client.waitForClose(), ContinuousClock.now - start)
+                }
+                #expect(response.status == 408)
+                #expect(closed)
+                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(2))
+                #expect(live.errors.statuses == [408])
+            }
+        }
+
+        @Test func closesAnIdleKeepAliveConnectionSilently() async throws {
+            try await withLiveServer({ $0.limits.keepAliveIdleTimeout = .milliseconds(300) }) { live in
+                let port = live.port
+                let (status, trailing, elapsed) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    let status = try client.roundTrip(get("/")).status
+                    let start = ContinuousClock.now
+                    let trailing = try client.receiveSome()  // [] = EOF without any bytes
+                    return (status, trailing, ContinuousClock.now - start)
+                }
+                #expect(status == 200)
+                #expect(trailing.isEmpty)
+                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(2))
+                #expect(await eventually { live.server.openConnections == 0 })
+            }
+        }
+
+        @Test func closesAConnectionThatSendsNothing() async throws {
+            try await withLiveServer({ $0.limits.headerReadTimeout = .milliseconds(200) }) { live in
+                let port = live.port
+                let trailing = try await TestThread.run { try TestClient(port: port).receiveSome() }
+                #expect(trailing.isEmpty)
+                #expect(live.errors.statuses.isEmpty)
+            }
+        }
+
+        @Test func answersAFreshClientQuicklyWhileThreeHundredClientsTrickle() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let server = live.server
+                let (response, elapsed, open) = try await TestThread.run {
+                    var slow: [TestClient] = []
+                    for index in 0..<300 {
+                        let client = try TestClient(port: port)
+                        try client.send("GET /slowloris/\(index) HTTP/1.1\r\nHost: t\r\nX-Slow: a")
+                        slow.append(client)
+                    }
+                    for client in slow { try client.send("b") }
+                    _ = pollBlocking { server.openConnections == 300 }
+                    let start = ContinuousClock.now
+                    let response = try TestClient(port: port).roundTrip(get("/fresh"))
+                    let elapsed = ContinuousClock.now - start
+                    let open = server.openConnections
+                    for client in slow { client.close() }
+                    return (response, elapsed, open)
+                }
+                print("fresh request next to 300 trickling clients answered in \(elapsed)")
+                #expect(response.text == "GET /fresh")
+                #expect(open >= 300)
+                #expect(elapsed < .seconds(1))
+            }
+        }
+
+        @Test func servesThirtyTwoParallelClientsFiftyRequestsEach() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let wrong = try await TestThread.runParallel(32) { client in
+                    let connection = try TestClient(port: port)
+                    var wrong = 0
+                    for request in 0..<50 {
+                        let body = "c\(client)r\(request)"
+                        let response = try connection.roundTrip(
+                            "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                        if response.text != "POST /echo\n\(body)" { wrong += 1 }
+                    }
+                    return wrong
+                }
+                #expect(wrong.reduce(0, +) == 0)
+                #expect(wrong.count == 32)
+            }
+        }
+
+        @Test func closesConnectionsBeyondTheCapPromptly() async throws {
+            try await withLiveServer({ $0.limits.maxConnections = 10 }) { live in
+                let port = live.port
+                let server = live.server
+                let (reachedCap, closed, elapsed, stillServed) = try await TestThread.run {
+                    let idle = try (0..<10).map { _ in try TestClient(port: port) }
+                    let reachedCap = pollBlocking { server.openConnections == 10 }
+                    let start = ContinuousClock.now
+                    let extra = try TestClient(port: port)
+                    let closed = extra.waitForClose()
+                    let elapsed = ContinuousClock.now - start
+                    let stillServed = try idle[3].roundTrip(get("/ok")).status == 200
+                    return (reachedCap, closed, elapsed, stillServed)
+                }
+                #expect(reachedCap)
+                #expect(closed)
+                #expect(elapsed < .seconds(1))
+                #expect(stillServed)
+            }
+        }
+    }
+}

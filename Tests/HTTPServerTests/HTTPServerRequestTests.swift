@@ -1,0 +1,144 @@
+import HTTPCore
+import HTTPServer
+import Testing
+
+extension HTTPServerLiveTests {
+    @Suite struct Requests {
+        @Test func servesSimpleGet() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let response = try await TestThread.run {
+                    try TestClient(port: port).roundTrip(get("/hello"))
+                }
+                #expect(response.status == 200)
+                #expect(response.text == "GET /hello")
+                #expect(response.header("Date") != nil)
+                #expect(response.header("Content-Length") == "10")
+            }
+        }
+
+        @Test func reusesOneKeepAliveConnectionForAHundredRequests() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let server = live.server
+                let (bodies, open) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    let bodies = try (0..<100).map { index in try client.roundTrip(get("/n\(index)")).text }
+                    return (bodies, server.openConnections)
+                }
+                #expect(bodies == (0..<100).map { "GET /n\($0)" })
+                #expect(open == 1)
+            }
+        }
+
+        @Test func answersPipelinedRequestsInOrder() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let bodies = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    try client.send(get("/slow-not") + "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc" + get("/third"))
+                    return try (0..<3).map { _ in try client.readResponse().text }
+                }
+                #expect(bodies == ["GET /slow-not", "POST /echo\nabc", "GET /third"])
+            }
+        }
+
+        @Test func echoesAChunkedBody() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let response = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    try client.send("5\r\nhello\r\n")
+                    try client.send("6\r\n world\r\n0\r\n\r\n")
+                    return try client.readResponse()
+                }
+                #expect(response.status == 200)
+                #expect(response.text == "POST /echo\nhello world")
+            }
+        }
+
+        @Test func assemblesAContentLengthBodySentInManyWrites() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let body = (0..<2000).map { String($0 % 10) }.joined()
+                let response = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    try client.send("PUT /echo?x=1 HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+                    let bytes = Array(body.utf8)
+                    for start in stride(from: 0, to: bytes.count, by: 97) {
+                        try client.send(Array(bytes[start..<min(start + 97, bytes.count)]))
+                    }
+                    return try client.readResponse()
+                }
+                #expect(response.text == "PUT /echo?x=1\n" + body)
+            }
+        }
+
+        @Test func sendsInterim100ContinueBeforeTheFinalResponse() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let (interim, final) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+                    let interim = try client.readResponse()  // must arrive before we send the body
+                    try client.send("data")
+                    return (interim, try client.readResponse())
+                }
+                #expect(interim.status == 100)
+                #expect(final.status == 200)
+                #expect(final.text == "POST /echo\ndata")
+            }
+        }
+
+        @Test func answersHeadWithHeadersButNoBody() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let (head, next) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    let head = try client.roundTrip("HEAD /thing HTTP/1.1\r\nHost: t\r\n\r\n", bodyless: true)
+                    // The next response on the connection must start right away: no stray body bytes in between.
+                    return (head, try client.roundTrip(get("/after")))
+                }
+                #expect(head.status == 200)
+                #expect(head.header("Content-Length") == "11")  // length of "HEAD /thing", body omitted
+                #expect(next.text == "GET /after")
+            }
+        }
+
+        @Test func closesAfterAResponseToConnectionClose() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let (response, closed) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    let response = try client.roundTrip(get("/bye", "Connection: close\r\n"))
+                    return (response, client.waitForClose())
+                }
+                #expect(response.status == 200)
+                #expect(response.header("Connection")?.lowercased() == "close")
+                #expect(closed)
+            }
+        }
+
+        @Test func passesTheRemoteAddressToTheResponder() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let response = try await TestThread.run { try TestClient(port: port).roundTrip(get("/context")) }
+                #expect(response.text.hasPrefix("false 127.0.0.1:"))
+            }
+        }
+
+        @Test func reportsAnAddressAlreadyInUse() async throws {
+            try await withLiveServer { live in
+                var configuration = HTTPServerConfiguration()
+                configuration.port = live.port
+                let second = HTTPServer(configuration: configuration, responder: TestResponder())
+                #expect {
+                    try second.start()
+                } throws: { error in
+                    (error as? SocketError)?.isAddressInUse == true
+                }
+            }
+        }
+    }
+}
