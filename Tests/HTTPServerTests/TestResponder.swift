@@ -80,7 +80,7 @@ final class ProtocolErrorLog: Sendable {
 }
 
 /// A running server on 127.0.0.1 with an ephemeral port and short timeouts, shut down by `stop()`.
-struct LiveServer {
+struct LiveServer: Sendable {
     let server: HTTPServer
     let responder: TestResponder
     let errors: ProtocolErrorLog

@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs the built `shipgate` binary (it sits next to the test bundle) as a user would.
+struct CLI {
+    static let binary: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // The test bundle may be a directory (`*.xctest`) or a plain executable.
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("shipgate").path), directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("shipgate")
+    }()
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs `shipgate arguments…` with `input` on stdin, off the cooperative pool.
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> Result {
+        try await TestHTTPClient.offPool {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
+            process.standardOutput = stdout
+            process.standardError = stderr
+            process.standardInput = stdin
+            try process.run()
+            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+            try stdin.fileHandleForWriting.close()
+            let out = stdout.fileHandleForReading.readDataToEndOfFile()
+            let err = stderr.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        }
+    }
+}
+
+@Suite struct CLITests {
+    @Test func versionAndHelp() async throws {
+        let version = try await CLI.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+        let help = try await CLI.run(["--help"])
+        #expect(help.status == 0)
+        for command in ["serve", "migrate", "user", "token"] { #expect(help.stdout.contains(command)) }
+    }
+
+    @Test func migrateCreatesThenReportsUpToDate() async throws {
+        let directory = try TemporaryDirectory("cli")
+        defer { directory.remove() }
+        let first = try await CLI.run(["migrate", "--db", directory.file("s.db")])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("Applied: 0001_init"))
+        let second = try await CLI.run(["migrate", "--db", directory.file("s.db")])
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("Up to date"))
+    }
+
+    @Test func refusesADatabaseMigratedByANewerBinary() async throws {
+        let directory = try TemporaryDirectory("cli")
+        defer { directory.remove() }
+        let migrations = directory.file("migrations")
+        try FileManager.default.createDirectory(atPath: migrations, withIntermediateDirectories: true)
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("migrations")
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+            try FileManager.default.copyItem(atPath: source.appendingPathComponent(name).path, toPath: migrations + "/" + name)
+        }
+        try "CREATE TABLE later (id INTEGER PRIMARY KEY);".write(toFile: migrations + "/9999_later.sql", atomically: true, encoding: .utf8)
+        let newer = try await CLI.run(["migrate", "--db", directory.file("s.db"), "--migrations-dir", migrations])
+        #expect(newer.status == 0, "\(newer.stderr)")
+        let older = try await CLI.run(["migrate", "--db", directory.file("s.db")])
+        #expect(older.status != 0)
+        #expect(older.stderr.contains("9999_later"))
+    }
+
+    @Test func userAddReadsThePasswordFromStdinAndRefusesDuplicates() async throws {
+        let directory = try TemporaryDirectory("cli")
+        defer { directory.remove() }
+        let db = directory.file("s.db")
+        let added = try await CLI.run(["user", "add", "--db", db, "--name", "alice", "--role", "approver", "--password-stdin"], input: "a long passphrase\n")
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(!added.stdout.contains("passphrase") && !added.stderr.contains("passphrase"))
+        let duplicate = try await CLI.run(["user", "add", "--db", db, "--name", "alice", "--role", "viewer", "--password-stdin"], input: "another passphrase\n")
+        #expect(duplicate.status != 0)
+        #expect(duplicate.stderr.contains("already exists"))
+        let noStdin = try await CLI.run(["user", "add", "--db", db, "--name", "bob", "--role", "viewer"])
+        #expect(noStdin.status != 0)
+        let badRole = try await CLI.run(["user", "add", "--db", db, "--name", "bob", "--role", "root", "--password-stdin"], input: "a long passphrase\n")
+        #expect(badRole.status != 0)
+        let passwd = try await CLI.run(["user", "passwd", "--db", db, "--name", "alice", "--password-stdin"], input: "a newer passphrase\n")
+        #expect(passwd.status == 0, "\(passwd.stderr)")
+    }
+
+    @Test func tokenCreatePrintsTheSecretAloneOnTheLastLine() async throws {
+        let directory = try TemporaryDirectory("cli")
+        defer { directory.remove() }
+        let db = directory.file("s.db")
+        let created = try await CLI.run(
+            ["token", "create", "--db", db, "--name", "ci", "--scope", "evidence:write", "--scope", "clearance:read", "--expires-in", "90d"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let lines = created.stdout.split(separator: "\n")
+        let secret = try #require(lines.last.map(String.init))
+        #expect(secret.hasPrefix("sgt_") && secret.count == 47)
+        let list = try await CLI.run(["token", "list", "--db", db])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("ci") && list.stdout.contains("active") && !list.stdout.contains(secret))
+        let id = try #require(list.stdout.split(separator: "\n").dropFirst().first?.split(separator: "\t").first.map(String.init))
+        let revoked = try await CLI.run(["token", "revoke", "--db", db, id])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(try await CLI.run(["token", "list", "--db", db]).stdout.contains("revoked"))
+        #expect(try await CLI.run(["token", "revoke", "--db", db, "tok_nope"]).status != 0)
+        #expect(try await CLI.run(["token", "create", "--db", db, "--name", "x", "--scope", "root"]).status != 0)
+        #expect(try await CLI.run(["token", "create", "--db", db, "--name", "x", "--scope", "admin", "--expires-in", "soon"]).status != 0)
+    }
+
+    @Test func serveBootstrapsAdminAnswersAndStopsOnSIGTERM() async throws {
+        let directory = try TemporaryDirectory("cli")
+        defer { directory.remove() }
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve", "--db", directory.file("s.db"), "--listen", "127.0.0.1:0", "--public-dir", directory.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SHIPGATE_ADMIN_PASSWORD")
+        process.environment = environment
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let log = LineReader(stderr.fileHandleForReading)
+        let listening = try await log.firstLine(containing: "listening on http://127.0.0.1:")
+        let port = try #require(Int(listening.split(separator: ":").last?.split(separator: " ").first ?? ""))
+        let banner = try await log.firstLine(containing: "one-time password")
+        #expect(!banner.isEmpty)
+        let client = try TestHTTPClient(port: port)
+        #expect(try await client.request("GET", "/healthz").status == 200)
+        process.terminate()  // SIGTERM
+        try await TestHTTPClient.offPool { process.waitUntilExit() }
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(try await log.firstLine(containing: "stopped").contains("stopped"))
+    }
+}
+
+/// Reads a child's output line by line, off the cooperative pool.
+final class LineReader: @unchecked Sendable {  // used by one test task at a time
+    private let handle: FileHandle
+    private var buffer = ""
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    func firstLine(containing text: String) async throws -> String {
+        try await TestHTTPClient.offPool { try self.readUntil(text) }
+    }
+
+    private func readUntil(_ text: String) throws -> String {
+        while true {
+            if let line = buffer.split(separator: "\n", omittingEmptySubsequences: false).first(where: { $0.contains(text) }) {
+                let found = String(line)
+                if let range = buffer.range(of: found) { buffer.removeSubrange(buffer.startIndex..<range.upperBound) }
+                return found
+            }
+            let data = handle.availableData
+            if data.isEmpty { throw TestClientError.closed }
+            buffer += String(decoding: data, as: UTF8.self)
+        }
+    }
+}
