@@ -8,7 +8,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Dispatch
 
 /// Users and API tokens: the operations the API and the CLI share, each validated once and audited
 /// in the same transaction as the change.
@@ -119,21 +118,18 @@ public struct Accounts: Sendable {
         try await database.read { db in try UserStore.all(in: db) }
     }
 
-    // scrypt takes ~100 ms and 32 MiB: run it off the cooperative pool, which has one thread per core.
+    // scrypt takes ~100 ms and 32 MiB: it runs on two dedicated threads, never on the cooperative pool
+    // (one thread per core) nor on the dispatch pool the database queues need.
+    private static let workers = BlockingWorkers(count: 2, name: "shipgate-scrypt")
+
     private func hashPassword(_ password: String) async throws -> String {
         let hasher = self.hasher
-        return try await Self.offPool { try hasher.hash(password: password) }
+        return try await Self.workers.run { try hasher.hash(password: password) }
     }
 
     private func verifyPassword(_ password: String, _ encoded: String) async throws -> Bool {
         let hasher = self.hasher
-        return try await Self.offPool { try hasher.verify(password: password, against: encoded) }
-    }
-
-    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
+        return try await Self.workers.run { try hasher.verify(password: password, against: encoded) }
     }
 
     /// A valid hash of a random password, checked against for unknown users.

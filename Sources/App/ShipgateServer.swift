@@ -30,8 +30,10 @@ public struct ServerOptions: Sendable {
     public var adminPassword: String?
     /// Only tests lower this, to prove durability tests can fail.
     public var synchronous: SynchronousMode = .full
-    /// scrypt cost; only tests lower it, to keep suites fast.
+    /// The password hasher (scrypt, N = 2^15); one instance, so its concurrency cap holds server-wide.
     public var passwordHasher = PasswordHasher()
+    /// The time source for expiry decisions; tests move it instead of sleeping.
+    public var clock: @Sendable () -> Date = { Date() }
 
     public init() {}
 }
@@ -89,12 +91,12 @@ public final class ShipgateServer: Sendable {
             path: options.databasePath, migrationsDirectory: options.migrationsDirectory, synchronous: options.synchronous)
         if !applied.isEmpty { log.info("applied migrations: \(applied.joined(separator: ", "))") }
         do {
-            let accounts = Accounts(database: database, hasher: options.passwordHasher)
+            let accounts = Accounts(database: database, hasher: options.passwordHasher, clock: options.clock)
             let bootstrap = try await accounts.bootstrapAdmin(password: options.adminPassword)
             let connections = ConnectionCount()
             let services = Services(
                 database: database, migrations: migrations, accounts: accounts, metrics: Metrics(version: Shipgate.version), log: log,
-                staticFiles: StaticFiles(root: options.publicDirectory), clock: { Date() }, openConnections: { connections.read() })
+                staticFiles: StaticFiles(root: options.publicDirectory), clock: options.clock, openConnections: { connections.read() })
             var routes = HealthRoutes.routes(services) + AccountRoutes.routes(services) + StaticRoutes.routes(services)
             routes.append(OpenAPIRoutes.route(documenting: routes, version: Shipgate.version))
             let responder = AppResponder(routes: routes, services: services, defaultBodyLimit: options.limits.maxBodyBytes)

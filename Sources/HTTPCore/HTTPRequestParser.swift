@@ -86,7 +86,10 @@ public struct HTTPRequestParser: Sendable {
     public mutating func append(_ bytes: some Collection<UInt8>) {
         if case .failed = state { return }
         compact()
-        buffer.append(contentsOf: bytes)
+        // Fast path: a contiguous source (Array, slice, UnsafeRawBufferPointer) is one memcpy, even though this
+        // generic function is called unspecialised from other modules.
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { buffer.append(contentsOf: $0) }
+        if copied == nil { buffer.append(contentsOf: bytes) }
     }
 
     /// nil = need more bytes. After `.head`, the caller MUST call acceptBody(maxBytes:) before calling next() again.
@@ -245,7 +248,7 @@ public struct HTTPRequestParser: Sendable {
                     lineFeed = try scanRequestLine(p, lineStart: lineStart, from: index, to: scanEnd)
                 }
                 if lineFeed < 0 {
-                    // RFC 9110 §15.5.20 / our limit: refuse as soon as the head is too big, without waiting for CRLF.
+                    // RFC 6585 §5 (431) with our limit: refuse as soon as the head is too big, without waiting for CRLF.
                     if p.count > limitIndex { throw .headersTooLarge }
                     lineScan = p.count - lineStart
                     return nil
@@ -382,7 +385,7 @@ public struct HTTPRequestParser: Sendable {
     private mutating func parseHeaderField(_ p: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) throws(HTTPParseError) {
         let (name, value) = try Self.splitField(p, line)
         if progress.headers.fields.isEmpty { progress.headers.fields.reserveCapacity(16) }
-        // Our own cap on the number of fields (STYLE §3.5), answered like an oversized header (431).
+        // Our own cap on the number of fields (STYLE §3.5), answered like an oversized header (RFC 6585 §5, 431).
         if progress.headers.count >= limits.maxHeaderCount { throw .tooManyHeaders }
 
         switch name.count {

@@ -42,7 +42,7 @@ public enum TestClientError: Error, CustomStringConvertible {
 }
 
 /// A blocking HTTP/1.1 client over one raw TCP connection, with a receive timeout so tests never hang.
-/// The async methods run the blocking calls on a dispatch queue: blocking the cooperative pool
+/// The async methods run the blocking calls on threads of their own: blocking the cooperative pool
 /// (one thread per core) would starve the server's own handlers in the same process.
 public final class TestHTTPClient: @unchecked Sendable {  // used by one test task at a time
     public let fd: Int32
@@ -107,10 +107,13 @@ public final class TestHTTPClient: @unchecked Sendable {  // used by one test ta
         try await Self.offPool { try self.requestBlocking(method, path, token: token, json: json, headers: headers, bodyText: bodyText) }
     }
 
-    /// Runs blocking socket work on a dispatch queue.
+    /// Runs blocking work on a thread of its own: neither the cooperative pool nor the dispatch pool,
+    /// whose threads the server's database queues need.
     public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+            let thread = Thread { continuation.resume(with: Result { try work() }) }
+            thread.stackSize = 1 << 20
+            thread.start()
         }
     }
 

@@ -73,6 +73,57 @@ import Testing
         #expect(parse(bytes(raw), pieceSize: 1) == outcome)
     }
 
+    @Test func framingHeadersInTrailersAreIgnored() throws {
+        let raw = "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n"
+            + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "GET /b HTTP/1.1\r\nHost: a\r\n\r\n"
+        let outcome = parse(bytes(raw))
+        #expect(outcome.error == nil)
+        #expect(outcome.requests.map(\.path) == ["/a", "/b"])
+        #expect(outcome.requests.first?.body == bytes("x"))
+    }
+
+    @Test func appendAcceptsRawBuffersAndNonContiguousCollections() throws {
+        let input = bytes("POST /r HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc")
+        for mode in 0..<2 {
+            var parser = HTTPRequestParser(limits: HTTPLimits())
+            if mode == 0 {
+                input.withUnsafeBytes { parser.append($0) }
+            } else {
+                parser.append(input.lazy.map { $0 })
+            }
+            guard case .head = try parser.next() else {
+                Issue.record("expected head")
+                return
+            }
+            try parser.acceptBody(maxBytes: 3)
+            guard case .request(let request) = try parser.next() else {
+                Issue.record("expected request")
+                return
+            }
+            #expect(request.body == bytes("abc"))
+        }
+    }
+
+    @Test func midRequestStartsWithTheFirstByteAndEndsWithTheRequest() throws {
+        var parser = HTTPRequestParser(limits: HTTPLimits())
+        #expect(!parser.isMidRequest)
+        parser.append(bytes("G"))
+        #expect(try needsMoreBytes(&parser))
+        #expect(parser.isMidRequest)
+        #expect(parser.bufferedByteCount == 1)
+        parser.append(bytes("ET / HTTP/1.1\r\nHost: a\r\n"))
+        #expect(try needsMoreBytes(&parser))
+        #expect(parser.bufferedByteCount == 25)
+        parser.append(bytes("\r\n"))
+        _ = try parser.next()
+        #expect(parser.isMidRequest)
+        try parser.acceptBody(maxBytes: 0)
+        _ = try parser.next()
+        #expect(!parser.isMidRequest)
+        #expect(parser.bufferedByteCount == 0)
+    }
+
     @Test func queryItemsArePercentDecodedWithPlusAsSpace() throws {
         var parser = HTTPRequestParser(limits: HTTPLimits())
         parser.append(bytes("GET /q?a=1&b=x+y&c=%41%2B&d&e=%zz&=v&a=2 HTTP/1.1\r\nHost: h\r\n\r\n"))

@@ -53,11 +53,14 @@ let validCases: [ValidCase] = [
         "chunked", "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
         method: .POST, path: "/c", body: "hello world"),
     ValidCase(
-        "chunked, TE case-insensitive, hex sizes", "POST / HTTP/1.1\r\nHost: a\r\ntransfer-encoding: Chunked\r\n\r\nA\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n",
+        "chunked, TE case-insensitive, hex sizes",
+        "POST / HTTP/1.1\r\nHost: a\r\ntransfer-encoding: Chunked\r\n\r\n"
+            + "A\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n",
         method: .POST, body: "0123456789abcdefghij"),
     ValidCase(
         "chunk extensions and trailers",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;name=value\r\nabc\r\n2 ; quoted=\"x y\"\r\nde\r\n0;last\r\nX-Trailer: 1\r\nChecksum: abc\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "3;name=value\r\nabc\r\n2 ; quoted=\"x y\"\r\nde\r\n0;last\r\nX-Trailer: 1\r\nChecksum: abc\r\n\r\n",
         method: .POST, body: "abcde"),
     ValidCase("leading empty line", "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"),
     ValidCase("HTAB in value and OWS", "GET / HTTP/1.1\r\nHost:a\r\nX-T: a\tb \t\r\n\r\n"),
