@@ -21,8 +21,13 @@ public enum LogFormat: String, Sendable, CaseIterable {
 public final class LogSink: Sendable {
     private let format: LogFormat
     private let lock = Mutex(())
+    private let output: (@Sendable (String) -> Void)?
 
-    public init(format: LogFormat) { self.format = format }
+    /// Logs to stderr, or hands each finished line (with its newline) to `output`.
+    public init(format: LogFormat, output: (@Sendable (String) -> Void)? = nil) {
+        self.format = format
+        self.output = output
+    }
 
     /// One access-log line: method, path without query, status, bytes, microseconds, client address.
     func access(method: String, path: String, route: String, status: Int, bytes: Int, micros: Int, remote: String) {
@@ -71,6 +76,10 @@ public final class LogSink: Sendable {
     }
 
     private func write(_ line: String) {
+        if let output {
+            output(line + "\n")
+            return
+        }
         let bytes = Array((line + "\n").utf8)
         lock.withLock { _ in
             bytes.withUnsafeBytes { buffer in

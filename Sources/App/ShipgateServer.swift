@@ -25,6 +25,8 @@ public struct ServerOptions: Sendable {
     public var publicDirectory = "Public"
     public var migrationsDirectory: String?
     public var logFormat: LogFormat = .text
+    /// Where log lines go; nil is stderr.
+    public var logOutput: (@Sendable (String) -> Void)?
     public var limits = HTTPLimits()
     /// The first admin's password on an empty database; generated and printed when nil.
     public var adminPassword: String?
@@ -80,7 +82,7 @@ public final class ShipgateServer: Sendable {
 
     /// Opens and migrates the database, creates the first admin if needed, binds and starts serving.
     public static func start(_ options: ServerOptions) async throws -> ShipgateServer {
-        let log = LogSink(format: options.logFormat)
+        let log = LogSink(format: options.logFormat, output: options.logOutput)
         let tls: TLSServerContext?
         switch (options.tlsCertificate, options.tlsKey) {
         case (nil, nil): tls = nil
