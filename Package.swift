@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence"], swiftSettings: strict),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["shipgate", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["shipgate", "TestSupport", "Crypto"], swiftSettings: strict),
         .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "Store", "SQLite", "Domain", "Crypto"], swiftSettings: strict),
     ]
 )

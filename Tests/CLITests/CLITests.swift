@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 import TestSupport
@@ -145,6 +146,45 @@ struct CLI {
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
         #expect(try await log.firstLine(containing: "stopped").contains("stopped"))
+    }
+}
+
+@Suite struct ServeTLSTests {
+    @Test func servesHTTPSWithTheGivenCertificate() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {
+            print("SKIP servesHTTPSWithTheGivenCertificate: /usr/bin/curl is not installed")
+            return
+        }
+        let directory = try TemporaryDirectory("tls")
+        defer { directory.remove() }
+        let (certificate, key) = try SelfSignedCertificate.make(commonName: "localhost")
+        try certificate.write(toFile: directory.file("cert.pem"), atomically: true, encoding: .utf8)
+        try key.write(toFile: directory.file("key.pem"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = [
+            "serve", "--db", directory.file("s.db"), "--listen", "127.0.0.1:0", "--tls-cert", directory.file("cert.pem"), "--tls-key",
+            directory.file("key.pem"),
+        ]
+        process.environment = ProcessInfo.processInfo.environment.merging(["SHIPGATE_ADMIN_PASSWORD": "a long admin passphrase"]) { $1 }
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { process.terminate() }
+        let log = LineReader(stderr.fileHandleForReading)
+        let listening = try await log.firstLine(containing: "listening on https://127.0.0.1:")
+        let port = try #require(Int(listening.split(separator: ":").last?.split(separator: " ").first ?? ""))
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sS", "--cacert", directory.file("cert.pem"), "--tlsv1.2", "-w", " %{ssl_verify_result}", "https://localhost:\(port)/healthz"]
+        let output = Pipe()
+        curl.standardOutput = output
+        try curl.run()
+        let body = try await TestHTTPClient.offPool { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+        curl.waitUntilExit()
+        #expect(curl.terminationStatus == 0)
+        #expect(body == #"{"status":"ok"} 0"#)
     }
 }
 
