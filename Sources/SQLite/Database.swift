@@ -85,28 +85,21 @@ public final class Database: Sendable {
     /// Bodies must not run transaction control (BEGIN, COMMIT, SAVEPOINT, …) or change connection
     /// pragmas; such statements fail with `SQLITE_AUTH`. A body is never retried.
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = WriteJob(
-                kind: .grouped,
-                run: { connection in
-                    do {
-                        let value = try body(connection)
-                        return .returned(deliver: { continuation.resume(returning: value) })
-                    } catch {
-                        return .threw(error)
-                    }
-                },
-                fail: { continuation.resume(throwing: $0) })
-            do { try writer.submit(job) } catch { continuation.resume(throwing: error) }
-        }
+        try await submit(.grouped, body)
     }
 
     /// Runs `body` alone on the writer connection with no transaction open; `body` must end any
     /// transaction it begins. For the migrator, which needs one transaction per migration.
     func exclusiveWrite<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await submit(.exclusive, body)
+    }
+
+    /// Queues `body` on the writer; the caller resumes with its value only once the writer delivers it
+    /// (for grouped jobs, after COMMIT).
+    private func submit<T: Sendable>(_ kind: WriteJob.Kind, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = WriteJob(
-                kind: .exclusive,
+                kind: kind,
                 run: { connection in
                     do {
                         let value = try body(connection)

@@ -207,3 +207,28 @@ import TestSupport
         }
     }
 }
+
+@Suite struct RouteLimitTests {
+    @Test func perRouteBodyLimitIsAnsweredFromTheDeclaredLength() async throws {
+        try await withLiveServer { live in
+            let admin = try await live.token([.admin])
+            let client = try live.client()
+            // 17 KiB declared on a 16 KiB route: 413 without sending the body, and the connection closes.
+            try client.send("POST /api/v1/users HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(admin)\r\nContent-Type: application/json\r\nContent-Length: 17408\r\n\r\n")
+            let response = try await TestHTTPClient.offPool { try client.readResponse() }
+            #expect(response.status == 413)
+            #expect(try await TestHTTPClient.offPool { client.isClosedByServer() })
+            let users = try await live.client().request("GET", "/api/v1/users", token: admin)
+            #expect(!users.text.contains("carol"))
+        }
+    }
+
+    @Test func headAnswersLikeGetWithoutABody() async throws {
+        try await withLiveServer { live in
+            let response = try await live.client().request("HEAD", "/healthz")
+            #expect(response.status == 200)
+            #expect(response.header("Content-Length") == "15")
+            #expect(response.body.isEmpty)
+        }
+    }
+}
