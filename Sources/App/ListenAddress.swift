@@ -3,6 +3,12 @@ public struct ListenAddress: Sendable, Equatable {
     public let host: String
     public let port: Int
 
+    /// An address from its parts; `host` is an IPv4 or IPv6 literal without brackets.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
     /// Parses the address; IPv6 hosts go in brackets.
     public init(parsing text: String) throws(APIError) {
         let invalid = APIError(.badRequest, "invalid_listen", "listen address must be HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")

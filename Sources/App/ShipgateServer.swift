@@ -19,7 +19,7 @@ public enum Shipgate {
 /// How `shipgate serve` runs; defaults are the embedded setup (`./shipgate.db`, `127.0.0.1:8080`).
 public struct ServerOptions: Sendable {
     public var databasePath = "shipgate.db"
-    public var listen = try! ListenAddress(parsing: "127.0.0.1:8080")
+    public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
     public var tlsCertificate: String?
     public var tlsKey: String?
     public var publicDirectory = "Public"

@@ -1,3 +1,4 @@
+import App
 import Domain
 import Foundation
 import Testing
@@ -230,5 +231,18 @@ import TestSupport
             #expect(response.header("Content-Length") == "15")
             #expect(response.body.isEmpty)
         }
+    }
+}
+
+@Suite struct ListenAddressTests {
+    @Test(arguments: [("127.0.0.1:8080", "127.0.0.1", 8080), ("[::1]:0", "::1", 0), ("0.0.0.0:443", "0.0.0.0", 443), ("[::]:65535", "::", 65535)])
+    func parses(text: String, host: String, port: Int) throws {
+        let address = try ListenAddress(parsing: text)
+        #expect(address == ListenAddress(host: host, port: port))
+    }
+
+    @Test(arguments: ["8080", ":8080", "localhost", "[::1]", "::1:8080", "host:70000", "host:-1", "[::1]8080", "host:http"])
+    func refuses(text: String) {
+        #expect(throws: APIError.self) { try ListenAddress(parsing: text) }
     }
 }
