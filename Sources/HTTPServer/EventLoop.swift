@@ -56,13 +56,18 @@ final class EventLoop {
     init(listener: consuming SocketFD, configuration: HTTPServerConfiguration, responder: any HTTPResponder) throws(SocketError) {
         let epoll = try Epoll()
         let wakeFD = cposix_eventfd(0, cposix_EFD_CLOEXEC | cposix_EFD_NONBLOCK)
-        if wakeFD < 0 { throw SocketError(operation: "eventfd", code: errno) }
+        if wakeFD < 0 {
+            let error = SocketError(operation: "eventfd", code: errno)
+            epoll.close()
+            throw error
+        }
         do {
             try epoll.add(wakeFD, events: Epoll.readable)
             try epoll.add(listener.rawValue, events: Epoll.readable)
         } catch {
             closeFileDescriptor(wakeFD)
-            throw error
+            epoll.close()
+            throw error  // the consumed listener closes itself when this scope ends
         }
         self.epoll = epoll
         self.wakeFD = wakeFD

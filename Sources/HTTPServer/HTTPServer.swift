@@ -32,7 +32,8 @@ public final class HTTPServer: Sendable {
         self.responder = responder
     }
 
-    /// Binds, listens and starts the event-loop thread.
+    /// Binds, listens and starts the event-loop thread (which inherits the calling thread's signal mask;
+    /// from a concurrency-pool thread that means all signals blocked, so no EINTR on the loop).
     /// - Throws: `SocketError` when the address cannot be bound (e.g. `isAddressInUse`).
     public func start() throws {
         // Belt and braces with MSG_NOSIGNAL (STYLE pitfall 11): no write path may kill the process.

@@ -30,7 +30,17 @@ extension HTTPServerLiveTests {
                     return client.waitForClose()
                 }
             }
-            #expect(await eventually { live.responder.gate.entered == 1 && idleReady.isSet })
+            let partialReady = Flag()
+            let partialClosed = Task {
+                try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    try client.send("GET /half HTTP/1.1\r\nHost:")
+                    partialReady.set()
+                    return client.waitForClose()
+                }
+            }
+            #expect(await eventually { live.responder.gate.entered == 1 && idleReady.isSet && partialReady.isSet })
+            #expect(await eventually { live.server.openConnections == 3 })
 
             let finished = Flag()
             let shutdown = Task {
@@ -39,6 +49,7 @@ extension HTTPServerLiveTests {
             }
             #expect(await eventually { TestClient.connectionRefused(port: port) })
             #expect(try await idleClosed.value)
+            #expect(try await partialClosed.value)  // a half-sent head is dropped, not waited for
             #expect(!finished.isSet)
 
             live.responder.gate.open()

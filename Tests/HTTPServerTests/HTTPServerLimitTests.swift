@@ -113,6 +113,37 @@ extension HTTPServerLiveTests {
             }
         }
 
+        @Test func closesAConnectionWhoseBodyStalls() async throws {
+            try await withLiveServer({ $0.limits.bodyIdleTimeout = .milliseconds(300) }) { live in
+                let port = live.port
+                let (trailing, elapsed) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    let start = ContinuousClock.now
+                    try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab")
+                    return (try client.receiveSome(), ContinuousClock.now - start)
+                }
+                #expect(trailing.isEmpty)
+                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(2))
+            }
+        }
+
+        @Test func dropsAPeerThatStopsReadingWithoutStallingOthers() async throws {
+            try await withLiveServer({ $0.limits.bodyIdleTimeout = .milliseconds(300) }) { live in
+                let port = live.port
+                let server = live.server
+                let (fresh, dropped) = try await TestThread.run {
+                    let stuck = try TestClient(port: port, receiveBufferSize: 4096)
+                    try stuck.send(get("/big"))  // 4 MiB answer that is never read
+                    let fresh = try TestClient(port: port).roundTrip(get("/meanwhile"))
+                    let dropped = pollBlocking { server.openConnections == 0 }
+                    stuck.close()
+                    return (fresh, dropped)
+                }
+                #expect(fresh.text == "GET /meanwhile")
+                #expect(dropped)  // closed by the write no-progress timeout, not by the peer
+            }
+        }
+
         @Test func answersAFreshClientQuicklyWhileThreeHundredClientsTrickle() async throws {
             try await withLiveServer { live in
                 let port = live.port

@@ -120,6 +120,19 @@ extension HTTPServerLiveTests {
             }
         }
 
+        @Test func writesALargeResponseThroughPartialWrites() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let (first, second) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    return (try client.roundTrip(get("/big")), try client.roundTrip(get("/after-big")))
+                }
+                #expect(first.body.count == 4 << 20)
+                #expect(first.body.allSatisfy { $0 == 0x61 })
+                #expect(second.text == "GET /after-big")
+            }
+        }
+
         @Test func passesTheRemoteAddressToTheResponder() async throws {
             try await withLiveServer { live in
                 let port = live.port

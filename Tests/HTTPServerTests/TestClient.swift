@@ -32,13 +32,17 @@ final class TestClient {
     private var closed = false
 
     /// Connects to `host:port` (IPv6 when `host` contains ':'); receive timeout `timeout`.
-    init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(3)) throws {
+    /// `receiveBufferSize` shrinks SO_RCVBUF (before connecting, so the TCP window follows).
+    init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(3), receiveBufferSize: Int32? = nil) throws {
         let family = host.contains(":") ? AF_INET6 : AF_INET
         fd = socket(family, cposix_SOCK_STREAM | cposix_SOCK_CLOEXEC, 0)
         guard fd >= 0 else { throw TestClientError(description: "socket: errno \(errno)") }
         var tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if var size = receiveBufferSize {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         let result: Int32
         if family == AF_INET6 {
             var address = sockaddr_in6()
