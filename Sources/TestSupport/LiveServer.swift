@@ -21,6 +21,8 @@ public final class LiveServer: Sendable {
         options.listen = try ListenAddress(parsing: "127.0.0.1:0")
         options.adminPassword = "correct horse battery staple"
         options.publicDirectory = directory.file("Public")
+        // Quiet by default; tests about logging install their own capture.
+        options.logOutput = { _ in }
         configure(&options)
         let server = try await ShipgateServer.start(options)
         return LiveServer(server: server, directory: directory, adminPassword: options.adminPassword ?? "")
@@ -38,7 +40,7 @@ public final class LiveServer: Sendable {
     }
 
     /// A new client connection to this server.
-    public func client() throws -> TestHTTPClient { try TestHTTPClient(port: port) }
+    public func client() throws -> TestClient { try TestClient(port: port, timeout: .seconds(10)) }
 
     /// Stops the server and deletes its files.
     public func stop() async {

@@ -55,7 +55,7 @@ final class LogCapture: Sendable {
         try await withLiveServer({ $0.logOutput = capture.append }) { live in
             let client = try live.client()
             try client.send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
-            let response = try await TestHTTPClient.offPool { try client.readResponse() }
+            let response = try await TestThread.run { try client.readResponse() }
             #expect(response.status == 400)
             let deadline = Date().addingTimeInterval(5)
             while !capture.all.contains(where: { $0.contains(" 400 ") }), Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }

@@ -216,9 +216,9 @@ import TestSupport
             let client = try live.client()
             // 17 KiB declared on a 16 KiB route: 413 without sending the body, and the connection closes.
             try client.send("POST /api/v1/users HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(admin)\r\nContent-Type: application/json\r\nContent-Length: 17408\r\n\r\n")
-            let response = try await TestHTTPClient.offPool { try client.readResponse() }
+            let response = try await TestThread.run { try client.readResponse() }
             #expect(response.status == 413)
-            #expect(try await TestHTTPClient.offPool { client.isClosedByServer() })
+            #expect(try await TestThread.run { client.waitForClose() })
             let users = try await live.client().request("GET", "/api/v1/users", token: admin)
             #expect(!users.text.contains("carol"))
         }

@@ -22,7 +22,7 @@ struct CLI {
 
     /// Runs `shipgate arguments…` with `input` on stdin, off the cooperative pool.
     static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> Result {
-        try await TestHTTPClient.offPool {
+        try await TestThread.run {
             let process = Process()
             process.executableURL = binary
             process.arguments = arguments
@@ -139,10 +139,10 @@ struct CLI {
         let port = try #require(Int(listening.split(separator: ":").last?.split(separator: " ").first ?? ""))
         let banner = try await log.firstLine(containing: "one-time password")
         #expect(!banner.isEmpty)
-        let client = try TestHTTPClient(port: port)
+        let client = try TestClient(port: port)
         #expect(try await client.request("GET", "/healthz").status == 200)
         process.terminate()  // SIGTERM
-        try await TestHTTPClient.offPool { process.waitUntilExit() }
+        try await TestThread.run { process.waitUntilExit() }
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
         #expect(try await log.firstLine(containing: "stopped").contains("stopped"))
@@ -181,7 +181,7 @@ struct CLI {
         let output = Pipe()
         curl.standardOutput = output
         try curl.run()
-        let body = try await TestHTTPClient.offPool { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+        let body = try await TestThread.run { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
         curl.waitUntilExit()
         #expect(curl.terminationStatus == 0)
         #expect(body == #"{"status":"ok"} 0"#)
@@ -196,7 +196,7 @@ final class LineReader: @unchecked Sendable {  // used by one test task at a tim
     init(_ handle: FileHandle) { self.handle = handle }
 
     func firstLine(containing text: String) async throws -> String {
-        try await TestHTTPClient.offPool { try self.readUntil(text) }
+        try await TestThread.run { try self.readUntil(text) }
     }
 
     private func readUntil(_ text: String) throws -> String {
@@ -207,7 +207,7 @@ final class LineReader: @unchecked Sendable {  // used by one test task at a tim
                 return found
             }
             let data = handle.availableData
-            if data.isEmpty { throw TestClientError.closed }
+            if data.isEmpty { throw TestClientError(description: "closed") }
             buffer += String(decoding: data, as: UTF8.self)
         }
     }

@@ -1,3 +1,4 @@
+import TestSupport
 import CPosix
 import HTTPCore
 import HTTPServer

@@ -1,3 +1,4 @@
+import TestSupport
 import HTTPCore
 import HTTPServer
 import Synchronization

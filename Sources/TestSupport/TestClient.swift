@@ -6,34 +6,36 @@ import Glibc
 #endif
 
 /// A failure in the test client.
-struct TestClientError: Error, CustomStringConvertible {
-    let description: String
+public struct TestClientError: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(description: String) { self.description = description }
 }
 
 /// A parsed response as the test client saw it.
-struct TestResponse: Sendable {
-    var status: Int
-    var headers: [(name: String, value: String)]
-    var body: [UInt8]
+public struct TestResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
 
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
-    var text: String { String(decoding: body, as: UTF8.self) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// A tiny blocking HTTP/1.1 client over a raw socket, with receive timeouts so nothing hangs.
 /// Optionally speaks TLS through a `TLSSession` over the same blocking socket.
-final class TestClient {
-    let fd: Int32
+public final class TestClient: @unchecked Sendable {  // used by one test task at a time
+    public let fd: Int32
     private var buffer: [UInt8] = []
     private var tls: TLSSession?
     private var closed = false
 
     /// Connects to `host:port` (IPv6 when `host` contains ':'); receive timeout `timeout`.
     /// `receiveBufferSize` shrinks SO_RCVBUF (before connecting, so the TCP window follows).
-    init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(3), receiveBufferSize: Int32? = nil) throws {
+    public init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(3), receiveBufferSize: Int32? = nil) throws {
         let family = host.contains(":") ? AF_INET6 : AF_INET
         fd = socket(family, cposix_SOCK_STREAM | cposix_SOCK_CLOEXEC, 0)
         guard fd >= 0 else { throw TestClientError(description: "socket: errno \(errno)") }
@@ -73,7 +75,7 @@ final class TestClient {
     }
 
     /// Whether a fresh TCP connect to `port` is refused.
-    static func connectionRefused(port: Int) -> Bool {
+    public static func connectionRefused(port: Int) -> Bool {
         do {
             _ = try TestClient(port: port)
             return false
@@ -82,14 +84,14 @@ final class TestClient {
         }
     }
 
-    func close() {
+    public func close() {
         guard !closed else { return }
         closed = true
         Glibc.close(fd)
     }
 
     /// Closes with SO_LINGER 0, so the server sees a reset.
-    func reset() {
+    public func reset() {
         var option = linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
         close()
@@ -97,7 +99,7 @@ final class TestClient {
 
     // MARK: Raw socket
 
-    func rawSend(_ bytes: [UInt8]) throws {
+    public func rawSend(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -110,7 +112,7 @@ final class TestClient {
     }
 
     /// Receives some bytes; [] on orderly close, throws on timeout or reset.
-    func rawReceive() throws -> [UInt8] {
+    public func rawReceive() throws -> [UInt8] {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -125,7 +127,7 @@ final class TestClient {
     // MARK: TLS
 
     /// Performs a TLS handshake over this socket with `context`; throws if it fails.
-    func startTLS(_ context: TLSClientContext, serverName: String = "localhost") throws -> String? {
+    public func startTLS(_ context: TLSClientContext, serverName: String = "localhost") throws -> String? {
         let session = try context.makeSession(serverName: serverName)
         while true {
             let state = session.handshake()
@@ -147,16 +149,16 @@ final class TestClient {
 
     // MARK: Application bytes
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         guard let tls else { return try rawSend(bytes) }
         try bytes.withUnsafeBytes { try tls.writePlaintext($0) }
         try rawSend(tls.takeCiphertext())
     }
 
     /// Receives some application bytes; [] when the server closed.
-    func receiveSome() throws -> [UInt8] {
+    public func receiveSome() throws -> [UInt8] {
         guard let tls else { return try rawReceive() }
         var plain = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -175,7 +177,7 @@ final class TestClient {
     }
 
     /// Reads one response (1xx included); `bodyless` for answers to HEAD.
-    func readResponse(bodyless: Bool = false) throws -> TestResponse {
+    public func readResponse(bodyless: Bool = false) throws -> TestResponse {
         var headEnd: Int?
         while true {
             if let index = findHeadEnd() { headEnd = index; break }
@@ -208,14 +210,14 @@ final class TestClient {
     }
 
     /// Sends a request and reads its response.
-    func roundTrip(_ request: String, bodyless: Bool = false) throws -> TestResponse {
+    public func roundTrip(_ request: String, bodyless: Bool = false) throws -> TestResponse {
         try send(request)
         return try readResponse(bodyless: bodyless)
     }
 
     /// True if the server closes the connection (EOF or reset) before the receive timeout,
     /// discarding any bytes that still arrive.
-    func waitForClose() -> Bool {
+    public func waitForClose() -> Bool {
         if tls == nil, !buffer.isEmpty { buffer.removeAll() }
         while true {
             guard let more = try? receiveSome() else { return false }

@@ -4,14 +4,14 @@ import Glibc
 
 /// Runs blocking socket code on a fresh OS thread, so test clients never occupy the (two-thread)
 /// cooperative pool that the server's responders need.
-enum TestThread {
+public enum TestThread {
     private final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
     /// Runs `body` on its own thread and returns its result.
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             spawn {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
@@ -20,7 +20,7 @@ enum TestThread {
     }
 
     /// Runs `count` copies of `body` (given their index) on separate threads, concurrently.
-    static func runParallel<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) async throws -> [T] {
+    public static func runParallel<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) async throws -> [T] {
         try await withThrowingTaskGroup(of: (Int, T).self) { group in
             for index in 0..<count {
                 group.addTask { (index, try await run { try body(index) }) }
@@ -44,7 +44,7 @@ enum TestThread {
 }
 
 /// Polls `condition` every few milliseconds until it holds or `timeout` passes (never a bare sleep).
-func eventually(timeout: Duration = .seconds(3), _ condition: () -> Bool) async -> Bool {
+public func eventually(timeout: Duration = .seconds(3), _ condition: () -> Bool) async -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {
