@@ -37,6 +37,8 @@ let package = Package(
             name: "shipgate",
             dependencies: ["App", "Domain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
+        .executableTarget(
+            name: "shipgate-bench", dependencies: ["App", "TestSupport", "Crypto", "Domain"], swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["App", "SQLite", "Store", "Crypto", "CPosix", "HTTPCore", "Domain"], swiftSettings: strict),
 
         // Build-time embedding of migrations/*.sql into the Store module.
@@ -50,11 +52,13 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "Crypto", "CPosix", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "Domain", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: strict),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
-        .testTarget(name: "EvidenceTests", dependencies: ["Evidence"], swiftSettings: strict),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Crypto", "Domain"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["shipgate", "TestSupport", "Crypto"], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "Store", "SQLite", "Domain", "Crypto"], swiftSettings: strict),
+        .testTarget(
+            name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "Store", "SQLite", "Domain", "Crypto"], exclude: ["Fixtures"],
+            swiftSettings: strict),
     ]
 )

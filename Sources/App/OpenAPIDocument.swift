@@ -123,7 +123,74 @@ enum OpenAPIDocument {
             ], required: ["id", "name", "scopes", "state"]),
         "TokenList": object(["tokens": .object(["type": .string("array"), "items": .object(["$ref": .string("#/components/schemas/Token")])])], required: ["tokens"]),
         "RevokedToken": object(["id": string, "state": string], required: ["id", "state"]),
+        "NewKey": object(
+            ["name": string, "publicKey": string, "predicateTypes": strings, "builderIds": strings, "subjectPatterns": strings],
+            required: ["name", "publicKey"]),
+        "Key": object(
+            [
+                "id": string, "name": string, "algorithm": string, "bits": integer,
+                "state": .object(["enum": .array([.string("active"), .string("revoked")])]), "predicateTypes": strings, "builderIds": strings,
+                "subjectPatterns": strings, "createdBy": string, "createdAt": string, "revokedAt": optionalString,
+            ], required: ["id", "name", "algorithm", "state"]),
+        "KeyList": object(["keys": arrayOf("Key")], required: ["keys"]),
+        "RevokedKey": object(["id": string, "state": string], required: ["id", "state"]),
+        "Envelope": .object([
+            "description": .string("A DSSE envelope {payloadType, payload, signatures[{keyid, sig}]}, a Sigstore bundle, or JSON Lines of them"),
+            "type": .string("object"),
+        ]),
+        "AttestationList": object(
+            [
+                "attestations": .object([
+                    "type": .string("array"),
+                    "items": object(
+                        [
+                            "id": string, "predicateType": string, "verifiedKeyIds": strings, "created": boolean,
+                            "subjects": .object(["type": .string("array"), "items": object(["name": string, "digest": string], required: ["digest"])]),
+                        ], required: ["id", "predicateType", "subjects", "verifiedKeyIds"]),
+                ])
+            ], required: ["attestations"]),
+        "ScanReport": .object(["description": .string("Trivy JSON, Grype JSON or SARIF 2.1.0"), "type": .string("object")]),
+        "Scan": object(
+            [
+                "id": string, "digest": string, "scanner": string, "format": string, "counts": counts, "secrets": integer, "findings": integer,
+                "created": boolean,
+            ], required: ["id", "digest", "scanner", "counts", "secrets"]),
+        "SBOMDocument": .object(["description": .string("CycloneDX 1.4–1.6 JSON or SPDX 2.2/2.3 JSON"), "type": .string("object")]),
+        "SBOM": object(
+            ["id": string, "digest": string, "format": string, "specVersion": string, "components": integer, "created": boolean],
+            required: ["id", "digest", "format", "components"]),
+        "ImageConfig": .object(["description": .string("An OCI image config blob"), "type": .string("object")]),
+        "ConfigFacts": object(
+            [
+                "digest": string, "user": string, "runsAsRoot": boolean, "nonNumericUser": boolean, "exposedPorts": strings, "envNames": strings,
+                "secretEnv": strings, "hasHealthcheck": boolean,
+            ], required: ["digest", "user", "runsAsRoot", "exposedPorts", "secretEnv"]),
+        "ImageList": object(
+            [
+                "images": .object([
+                    "type": .string("array"),
+                    "items": object(["digest": string, "names": strings, "firstSeenAt": string, "lastEvidenceAt": string], required: ["digest"]),
+                ]),
+                "next": optionalString,
+            ], required: ["images"]),
+        "ImageDetail": object(
+            [
+                "digest": string, "names": strings, "aliases": strings, "firstSeenAt": string, "lastEvidenceAt": string,
+                "attestations": anyArray, "scans": anyArray, "sboms": anyArray, "configs": anyArray,
+            ], required: ["digest", "attestations", "scans", "sboms", "configs"]),
     ]
+
+    private static let integer: Value = .object(["type": .string("integer")])
+    private static let boolean: Value = .object(["type": .string("boolean")])
+    private static let strings: Value = .object(["type": .string("array"), "items": .object(["type": .string("string")])])
+    private static let anyArray: Value = .object(["type": .string("array"), "items": .object(["type": .string("object")])])
+    private static let counts: Value = object(
+        ["CRITICAL": integer, "HIGH": integer, "MEDIUM": integer, "LOW": integer, "UNKNOWN": integer],
+        required: ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"])
+
+    private static func arrayOf(_ schema: String) -> Value {
+        .object(["type": .string("array"), "items": .object(["$ref": .string("#/components/schemas/" + schema)])])
+    }
 }
 
 /// `GET /api/v1/openapi.json`.

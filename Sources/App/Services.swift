@@ -12,6 +12,7 @@ final class Services: Sendable {
     let database: Database
     let migrations: [Migration]
     let accounts: Accounts
+    let evidence: EvidenceService
     let metrics: Metrics
     let log: LogSink
     let staticFiles: StaticFiles
@@ -20,12 +21,13 @@ final class Services: Sendable {
     let openConnections: @Sendable () -> Int
 
     init(
-        database: Database, migrations: [Migration], accounts: Accounts, metrics: Metrics, log: LogSink, staticFiles: StaticFiles,
+        database: Database, migrations: [Migration], accounts: Accounts, evidence: EvidenceService, metrics: Metrics, log: LogSink, staticFiles: StaticFiles,
         clock: @escaping @Sendable () -> Date, openConnections: @escaping @Sendable () -> Int
     ) {
         self.database = database
         self.migrations = migrations
         self.accounts = accounts
+        self.evidence = evidence
         self.metrics = metrics
         self.log = log
         self.staticFiles = staticFiles

@@ -63,7 +63,8 @@ public enum ShipgateDatabase {
 /// A running Shipgate: database, routes and HTTP server wired together.
 public final class ShipgateServer: Sendable {
     private let http: HTTPServer
-    private let database: Database
+    /// The server's database (for the composition root and tests; handlers get it through their services).
+    public let database: Database
     /// The admin password generated on first start, if this start created the admin.
     public let generatedAdminPassword: String?
     /// User and token operations on this server's database (for the composition root and tests).
@@ -71,6 +72,7 @@ public final class ShipgateServer: Sendable {
     /// The port actually bound (useful with port 0).
     public var port: Int { http.port }
     private let log: LogSink
+    private let stopping = Mutex(false)
 
     private init(http: HTTPServer, database: Database, accounts: Accounts, generatedAdminPassword: String?, log: LogSink) {
         self.http = http
@@ -97,9 +99,12 @@ public final class ShipgateServer: Sendable {
             let bootstrap = try await accounts.bootstrapAdmin(password: options.adminPassword)
             let connections = ConnectionCount()
             let services = Services(
-                database: database, migrations: migrations, accounts: accounts, metrics: Metrics(version: Shipgate.version), log: log,
+                database: database, migrations: migrations, accounts: accounts,
+                evidence: EvidenceService(database: database, keyRing: KeyRing(), clock: options.clock), metrics: Metrics(version: Shipgate.version), log: log,
                 staticFiles: StaticFiles(root: options.publicDirectory), clock: options.clock, openConnections: { connections.read() })
-            var routes = HealthRoutes.routes(services) + AccountRoutes.routes(services) + StaticRoutes.routes(services)
+            var routes =
+                HealthRoutes.routes(services) + AccountRoutes.routes(services) + KeyRoutes.routes(services) + EvidenceRoutes.routes(services)
+                + ImageRoutes.routes(services) + StaticRoutes.routes(services)
             routes.append(OpenAPIRoutes.route(documenting: routes, version: Shipgate.version))
             let responder = AppResponder(routes: routes, services: services, defaultBodyLimit: options.limits.maxBodyBytes)
 
@@ -122,8 +127,9 @@ public final class ShipgateServer: Sendable {
         }
     }
 
-    /// Stops accepting, lets in-flight requests finish, then closes the database cleanly.
+    /// Stops accepting, lets in-flight requests finish, then closes the database cleanly. Idempotent.
     public func shutdown() async {
+        guard stopping.withLock({ (was: inout Bool) in defer { was = true }; return !was }) else { return }
         log.info("shutting down")
         await http.shutdown()
         await database.close()

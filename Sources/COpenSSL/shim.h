@@ -1,12 +1,14 @@
 #ifndef SHIPGATE_COPENSSL_SHIM_H
 #define SHIPGATE_COPENSSL_SHIM_H
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -40,4 +42,7 @@ static inline int copenssl_sha256(const void *data, size_t len, void *out) {
     unsigned int outlen = 0;
     return EVP_Digest(data, len, (unsigned char *)out, &outlen, EVP_sha256(), NULL) == 1 && outlen == 32;
 }
+// OPENSSL_free / OPENSSL_clear_free are macros (they pass __FILE__/__LINE__ to CRYPTO_free).
+static inline void copenssl_free(void *p) { OPENSSL_free(p); }
+static inline void copenssl_clear_free(void *p, size_t n) { OPENSSL_clear_free(p, n); }
 #endif

@@ -39,6 +39,8 @@ public struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
     /// 409 Conflict.
     public static let conflict = HTTPStatus(code: 409, reasonPhrase: "Conflict")
     /// 413 Content Too Large.
+    public static let gone = HTTPStatus(code: 410, reasonPhrase: "Gone")
+    /// 413
     public static let payloadTooLarge = HTTPStatus(code: 413, reasonPhrase: "Content Too Large")
     /// 414 URI Too Long.
     public static let uriTooLong = HTTPStatus(code: 414, reasonPhrase: "URI Too Long")

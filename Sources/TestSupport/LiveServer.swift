@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Domain
 import HTTPCore
+import Store
 
 /// A real Shipgate server on 127.0.0.1 with an ephemeral port and a fresh database file in a temp dir.
 public final class LiveServer: Sendable {
@@ -37,6 +38,11 @@ public final class LiveServer: Sendable {
     /// Issues a token directly (as the CLI would) and returns its secret.
     public func token(_ scopes: Set<Scope>, user: String? = nil, name: String = "test", expiresAt: Date? = nil) async throws -> String {
         try await server.accounts.issueToken(name: name, scopes: scopes, user: user, expiresAt: expiresAt, actor: "test").1
+    }
+
+    /// The actions of every audit entry, oldest first.
+    public func auditActions() async throws -> [String] {
+        try await server.database.read { db in try AuditLog.entries(limit: 10_000, in: db).map(\.action) }
     }
 
     /// A new client connection to this server.

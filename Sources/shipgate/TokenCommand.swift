@@ -32,8 +32,8 @@ struct TokenCommand: AsyncParsableCommand {
             }
             guard !scopes.isEmpty else { throw ValidationError("give at least one --scope") }
             let expiresAt = try expiresIn.map { Date().addingTimeInterval(try Lifetime.seconds($0)) }
-            let (token, secret) = try await withAccounts(database) { accounts in
-                try await accounts.issueToken(name: name, scopes: scopes, user: user, expiresAt: expiresAt, actor: "cli")
+            let (token, secret) = try await withDatabase(database) { services in
+                try await services.accounts.issueToken(name: name, scopes: scopes, user: user, expiresAt: expiresAt, actor: "cli")
             }
             Output.message("Created token \(token.id) '\(token.name)'. Store the secret now; it cannot be shown again:")
             Output.secret(secret)
@@ -47,7 +47,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token id (tok_…).") var id: String
 
         func run() async throws {
-            try await withAccounts(database) { accounts in try await accounts.revokeToken(id: id, actor: "cli") }
+            try await withDatabase(database) { services in try await services.accounts.revokeToken(id: id, actor: "cli") }
             Output.message("Revoked \(id).")
         }
     }
@@ -58,7 +58,7 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            let tokens = try await withAccounts(database) { accounts in try await accounts.tokens() }
+            let tokens = try await withDatabase(database) { services in try await services.accounts.tokens() }
             let now = Date()
             print("ID\tNAME\tSCOPES\tUSER\tSTATE\tEXPIRES")
             for token in tokens {

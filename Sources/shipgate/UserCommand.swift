@@ -19,8 +19,8 @@ struct UserCommand: AsyncParsableCommand {
             guard let role = Role(rawValue: role) else { throw ValidationError("--role must be admin, approver or viewer") }
             guard passwordStdin else { throw ValidationError("pass --password-stdin and pipe the password in") }
             let password = try StandardInput.password()
-            try await withAccounts(database) { accounts in
-                _ = try await accounts.createUser(name: name, role: role, password: password, actor: "cli")
+            try await withDatabase(database) { services in
+                _ = try await services.accounts.createUser(name: name, role: role, password: password, actor: "cli")
             }
             Output.message("Created user '\(name)' with role \(role.rawValue).")
         }
@@ -36,8 +36,8 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             guard passwordStdin else { throw ValidationError("pass --password-stdin and pipe the password in") }
             let password = try StandardInput.password()
-            try await withAccounts(database) { accounts in
-                try await accounts.setPassword(name: name, password: password, actor: "cli")
+            try await withDatabase(database) { services in
+                try await services.accounts.setPassword(name: name, password: password, actor: "cli")
             }
             Output.message("Password of '\(name)' changed.")
         }
@@ -53,11 +53,17 @@ enum StandardInput {
     }
 }
 
-/// Opens and migrates the database, runs `body` with the account operations, closes it; API errors become CLI errors.
-func withAccounts<T: Sendable>(_ option: DatabaseOption, _ body: (Accounts) async throws -> T) async throws -> T {
+/// The operations CLI commands run directly on the database file.
+struct CLIServices: Sendable {
+    let accounts: Accounts
+    let evidence: EvidenceService
+}
+
+/// Opens and migrates the database, runs `body`, closes it; API errors become CLI errors.
+func withDatabase<T: Sendable>(_ option: DatabaseOption, _ body: (CLIServices) async throws -> T) async throws -> T {
     let (db, _, _) = try await ShipgateDatabase.open(path: option.db, migrationsDirectory: option.migrationsDirectory)
     do {
-        let result = try await body(Accounts(database: db))
+        let result = try await body(CLIServices(accounts: Accounts(database: db), evidence: EvidenceService(database: db)))
         await db.close()
         return result
     } catch let error as APIError {

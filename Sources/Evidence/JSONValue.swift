@@ -1,0 +1,93 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Any JSON value, for walking untrusted documents field by field with precise type checks
+/// (a wrong type becomes a clear rejection, never a crash or a silently ignored field).
+///
+/// Used only on payloads whose signature has already verified, and only for small parts of them (subjects,
+/// provenance); large predicates are handed on as bytes (`JSONSlice`). Integers are kept apart from doubles
+/// so that 64-bit values keep their precision.
+enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// The kind name used in error messages ("a string", "an object", …).
+    var kindDescription: String {
+        let kind: JSONSlice.Kind =
+            switch self {
+            case .null: .null
+            case .bool: .bool
+            case .integer, .double: .number
+            case .string: .string
+            case .array: .array
+            case .object: .object
+            }
+        return kind.description
+    }
+
+    /// The members when this is an object.
+    var objectValue: [String: JSONValue]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
+    /// The elements when this is an array.
+    var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
+    /// The text when this is a string.
+    var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// Member `key` of an object; nil for a missing key or a non-object.
+    subscript(key: String) -> JSONValue? {
+        objectValue?[key]
+    }
+
+    /// Decodes one JSON document; nil when the bytes are not valid JSON (including too-deep nesting
+    /// refused by the decoder itself).
+    static func decode(_ bytes: some Collection<UInt8>) -> JSONValue? {
+        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    }
+}
+
+extension JSONValue: Decodable {
+    init(from decoder: any Decoder) throws {
+        // The cheapest probe first: most leaves are strings, and every failed probe costs a thrown DecodingError.
+        let single = try decoder.singleValueContainer()
+        if let value = try? single.decode(String.self) {
+            self = .string(value)
+        } else if single.decodeNil() {
+            self = .null
+        } else if let members = try? decoder.container(keyedBy: JSONAnyKey.self) {
+            var object: [String: JSONValue] = [:]
+            object.reserveCapacity(members.allKeys.count)
+            // Duplicate member names: the decoder keeps the first occurrence only.
+            for key in members.allKeys { object[key.stringValue] = try members.decode(JSONValue.self, forKey: key) }
+            self = .object(object)
+        } else if var elements = try? decoder.unkeyedContainer() {
+            var array: [JSONValue] = []
+            array.reserveCapacity(elements.count ?? 0)
+            while !elements.isAtEnd { array.append(try elements.decode(JSONValue.self)) }
+            self = .array(array)
+        } else if let value = try? single.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? single.decode(Int64.self) {
+            self = .integer(value)
+        } else {
+            self = .double(try single.decode(Double.self))
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import App
+import Crypto
+import Domain
+import Foundation
+import TestSupport
+
+// Ingest benchmark: signed attestations per second over HTTP keep-alive, and the time to ingest a large
+// Trivy report, against a real server in this process on loopback. Build with `-c release`.
+// Usage: shipgate-bench [attestations-per-algorithm] [connections] [findings]
+
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let attestationCount = arguments.count > 0 ? arguments[0] : 4000
+let connections = arguments.count > 1 ? arguments[1] : 16
+let findingCount = arguments.count > 2 ? arguments[2] : 5000
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+}
+
+func envelope(for index: Int, algorithmTag: String, key: PrivateKey) throws -> String {
+    let hex = SHA256.hexDigest(Array("\(algorithmTag)-\(index)".utf8))
+    let statement: [String: Any] = [
+        "_type": "https://in-toto.io/Statement/v1", "subject": [["name": "registry.example.com/bench/app", "digest": ["sha256": hex]]],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": [
+            "buildDefinition": ["buildType": "https://example.com/build/v1", "externalParameters": ["repository": "https://example.com/repo"]],
+            "runDetails": ["builder": ["id": "https://example.com/builder"], "metadata": ["invocationId": "run-\(index)"]],
+        ],
+    ]
+    let payload = Array(try JSONSerialization.data(withJSONObject: statement, options: [.sortedKeys]))
+    let type = "application/vnd.in-toto+json"
+    let pae = Array("DSSEv1 \(type.utf8.count) \(type) \(payload.count) ".utf8) + payload
+    let signature = try key.signature(for: pae)
+    let object: [String: Any] = ["payloadType": type, "payload": Base64.encode(payload), "signatures": [["keyid": "", "sig": Base64.encode(signature)]]]
+    return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+}
+
+func trivyReport(findings: Int) throws -> String {
+    var vulnerabilities: [[String: Any]] = []
+    let severities = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
+    for index in 0..<findings {
+        vulnerabilities.append([
+            "VulnerabilityID": "CVE-2024-\(10000 + index)", "PkgName": "package-\(index % 400)", "InstalledVersion": "1.\(index % 17).0",
+            "FixedVersion": index % 3 == 0 ? "" : "1.\(index % 17).1", "Severity": severities[index % 5], "Status": "fixed",
+            "Title": "A vulnerability in package-\(index % 400) that lets an attacker do something unpleasant",
+            "PrimaryURL": "https://avd.aquasec.com/nvd/cve-2024-\(10000 + index)",
+            "Description": String(repeating: "Lorem ipsum dolor sit amet. ", count: 20),
+        ])
+    }
+    let report: [String: Any] = [
+        "SchemaVersion": 2, "CreatedAt": "2026-11-29T07:00:00Z", "ArtifactName": "registry.example.com/bench/app", "ArtifactType": "container_image",
+        "Metadata": ["OS": ["Family": "debian", "Name": "12"]],
+        "Results": [["Target": "registry.example.com/bench/app (debian 12)", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": vulnerabilities]],
+    ]
+    return String(decoding: try JSONSerialization.data(withJSONObject: report), as: UTF8.self)
+}
+
+func run() async throws {
+    let live = try await LiveServer.start()
+    let admin = try await live.token([.admin])
+    print("Shipgate ingest benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, \(connections) keep-alive connections")
+    print("")
+    print("scenario                              | count | per second | p50 ms | p99 ms | errors")
+    print("--------------------------------------|-------|------------|--------|--------|-------")
+    for (tag, algorithm) in [("ecdsa-p256", PublicKeyAlgorithm.ecdsaP256), ("ed25519", .ed25519)] {
+        let key = try PrivateKey.generate(algorithm)
+        let keyBody = String(
+            decoding: try JSONSerialization.data(withJSONObject: ["name": "bench-\(tag)", "publicKey": key.publicKey.pemEncoded]), as: UTF8.self)
+        let registered = try await live.client().request("POST", "/api/v1/keys", token: admin, json: keyBody)
+        guard registered.status == 201 else { throw TestClientError(description: "key registration: \(registered.text)") }
+        let envelopes = try (0..<attestationCount).map { try envelope(for: $0, algorithmTag: tag, key: key) }
+        let port = live.port
+        let start = ContinuousClock.now
+        let perConnection = try await TestThread.runParallel(connections) { worker -> (latencies: [Double], errors: Int) in
+            let client = try TestClient(port: port, timeout: .seconds(30))
+            var latencies: [Double] = []
+            var errors = 0
+            for index in stride(from: worker, to: envelopes.count, by: connections) {
+                let body = Array(envelopes[index].utf8)
+                let head = "POST /api/v1/attestations HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer \(admin)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+                let sent = ContinuousClock.now
+                try client.send(Array(head.utf8) + body)
+                let response = try client.readResponse()
+                let elapsed = ContinuousClock.now - sent
+                latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                if response.status != 201 { errors += 1 }
+            }
+            return (latencies, errors)
+        }
+        let wall = ContinuousClock.now - start
+        let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+        let latencies = perConnection.flatMap(\.latencies)
+        let errors = perConnection.reduce(0) { $0 + $1.errors }
+        print(
+            "attestation ingest, \(tag.padding(toLength: 10, withPad: " ", startingAt: 0))        | \(String(attestationCount).padding(toLength: 5, withPad: " ", startingAt: 0)) | "
+                + String(format: "%10.0f | %6.2f | %6.2f | %d", Double(attestationCount) / seconds, median(latencies), percentile(latencies, 0.99), errors))
+    }
+    let report = try trivyReport(findings: findingCount)
+    var timings: [Double] = []
+    var errors = 0
+    for run in 0..<7 {
+        let digest = "sha256:" + SHA256.hexDigest(Array("trivy-\(run)".utf8))
+        let client = try live.client()
+        let start = ContinuousClock.now
+        let response = try await client.request("POST", "/api/v1/scans?digest=\(digest)", token: admin, json: report)
+        let elapsed = ContinuousClock.now - start
+        if response.status != 201 { errors += 1 }
+        timings.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+    }
+    print(
+        "Trivy report, \(findingCount) findings (\(report.utf8.count / 1024) KiB) | 7     | "
+            + String(format: "%10.1f | %6.1f | %6.1f | %d", 1000 / median(timings), median(timings), timings.max() ?? 0, errors))
+    await live.stop()
+}
+
+try await run()
