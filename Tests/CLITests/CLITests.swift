@@ -121,6 +121,31 @@ struct CLI {
         #expect(try await CLI.run(["token", "create", "--db", db, "--name", "x", "--scope", "admin", "--expires-in", "soon"]).status != 0)
     }
 
+    @Test func keyAddListAndRevoke() async throws {
+        let directory = try TemporaryDirectory("cli")
+        defer { directory.remove() }
+        let db = directory.file("s.db")
+        let key = try PrivateKey.generate(.ecdsaP256)
+        try key.publicKey.pemEncoded.write(toFile: directory.file("key.pub.pem"), atomically: true, encoding: .utf8)
+        let added = try await CLI.run([
+            "key", "add", "--db", db, "--name", "ci-signer", "--file", directory.file("key.pub.pem"), "--predicate-type",
+            "https://slsa.dev/provenance/v1", "--builder-id", "https://example.com/builder",
+        ])
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.split(separator: "\n").last.map(String.init) == key.publicKey.id)
+        let duplicate = try await CLI.run(["key", "add", "--db", db, "--name", "again", "--file", directory.file("key.pub.pem")])
+        #expect(duplicate.status != 0)
+        #expect(duplicate.stderr.contains("registered already"))
+        let weak = directory.file("weak.pem")
+        try "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n".write(toFile: weak, atomically: true, encoding: .utf8)
+        #expect(try await CLI.run(["key", "add", "--db", db, "--name", "weak", "--file", weak]).status != 0)
+        let list = try await CLI.run(["key", "list", "--db", db])
+        #expect(list.stdout.contains("ci-signer") && list.stdout.contains("active") && list.stdout.contains("https://slsa.dev/provenance/v1"))
+        #expect(try await CLI.run(["key", "revoke", "--db", db, key.publicKey.id]).status == 0)
+        #expect(try await CLI.run(["key", "list", "--db", db]).stdout.contains("revoked"))
+        #expect(try await CLI.run(["key", "revoke", "--db", db, "0000"]).status != 0)
+    }
+
     @Test func serveBootstrapsAdminAnswersAndStopsOnSIGTERM() async throws {
         let directory = try TemporaryDirectory("cli")
         defer { directory.remove() }
