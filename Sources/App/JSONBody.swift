@@ -8,7 +8,7 @@ import Foundation
 
 /// JSON in and out of HTTP bodies, with the checks every API route shares.
 enum JSONBody {
-    private static let encoder: JSONEncoder = {
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

@@ -178,6 +178,43 @@ enum OpenAPIDocument {
                 "digest": string, "names": strings, "aliases": strings, "firstSeenAt": string, "lastEvidenceAt": string,
                 "attestations": anyArray, "scans": anyArray, "sboms": anyArray, "configs": anyArray,
             ], required: ["digest", "attestations", "scans", "sboms", "configs"]),
+        "Clearance": object(
+            [
+                "digest": string, "environment": string, "cleared": boolean, "mode": string, "policyVersion": integer, "decidedAt": string,
+                "validUntil": optionalString, "breakGlass": boolean, "receipt": optionalString,
+                "reasons": .object([
+                    "type": .string("array"), "items": object(["rule": string, "passed": boolean, "message": string], required: ["rule", "passed", "message"]),
+                ]),
+            ], required: ["digest", "environment", "cleared", "mode", "policyVersion", "decidedAt", "reasons"]),
+        "ClearanceBatch": object(["environment": string, "digests": strings], required: ["environment", "digests"]),
+        "ClearanceResults": object(["results": arrayOf("Clearance")], required: ["results"]),
+        "JWKS": object(["keys": anyArray], required: ["keys"]),
+        "Policy": .object(["description": .string("A policy document: attestations, vulnerabilities, imageConfig, sbom, approvals, promotion, validForHours, mode"), "type": .string("object")]),
+        "PolicyVersion": object(["environment": string, "version": integer], required: ["environment", "version"]),
+        "PolicyDocument": object(
+            ["environment": string, "version": integer, "policy": .object(["$ref": .string("#/components/schemas/Policy")]), "createdBy": string, "createdAt": string],
+            required: ["environment", "version", "policy"]),
+        "NewApproval": object(
+            ["environment": string, "decision": .object(["enum": .array([.string("approve"), .string("reject")])]), "comment": string],
+            required: ["environment", "decision"]),
+        "ApprovalRecord": object(["id": string, "digest": string, "environment": string, "decision": string, "user": string, "at": string], required: ["id"]),
+        "NewWaiver": object(
+            ["environment": optionalString, "vulnerability": string, "justification": string, "expiresAt": string, "repositoryPattern": optionalString],
+            required: ["vulnerability", "justification", "expiresAt"]),
+        "WaiverRecord": object(
+            ["id": string, "vulnerability": string, "digest": optionalString, "repositoryPattern": optionalString, "environment": optionalString, "expiresAt": string, "createdBy": string],
+            required: ["id", "vulnerability", "expiresAt"]),
+        "NewBreakGlass": object(["environment": string, "justification": string, "hours": .object(["type": .string("number")])], required: ["environment", "justification"]),
+        "NewDeployment": object(["digest": string, "environment": string, "target": string], required: ["digest", "environment", "target"]),
+        "Deployment": object(
+            [
+                "id": string, "digest": string, "environment": string, "target": string, "reportedBy": string, "reportedAt": string, "cleared": boolean,
+                "drift": boolean,
+            ], required: ["digest", "environment", "target", "cleared", "drift"]),
+        "DeploymentList": object(["deployments": arrayOf("Deployment")], required: ["deployments"]),
+        "AdmissionReview": .object(["description": .string("Kubernetes admission.k8s.io/v1 AdmissionReview"), "type": .string("object")]),
+        "ImageReview": .object(["description": .string("Kubernetes imagepolicy.k8s.io/v1alpha1 ImageReview"), "type": .string("object")]),
+        "BreakGlassRecord": object(["id": string, "digest": string, "environment": string, "createdBy": string, "expiresAt": string], required: ["id", "expiresAt"]),
     ]
 
     private static let integer: Value = .object(["type": .string("integer")])

@@ -13,6 +13,9 @@ final class Services: Sendable {
     let migrations: [Migration]
     let accounts: Accounts
     let evidence: EvidenceService
+    let decisions: DecisionService
+    let actions: DecisionActions
+    let receipts: ReceiptKeys
     let metrics: Metrics
     let log: LogSink
     let staticFiles: StaticFiles
@@ -21,13 +24,17 @@ final class Services: Sendable {
     let openConnections: @Sendable () -> Int
 
     init(
-        database: Database, migrations: [Migration], accounts: Accounts, evidence: EvidenceService, metrics: Metrics, log: LogSink, staticFiles: StaticFiles,
+        database: Database, migrations: [Migration], accounts: Accounts, evidence: EvidenceService, decisions: DecisionService,
+        actions: DecisionActions, receipts: ReceiptKeys, metrics: Metrics, log: LogSink, staticFiles: StaticFiles,
         clock: @escaping @Sendable () -> Date, openConnections: @escaping @Sendable () -> Int
     ) {
         self.database = database
         self.migrations = migrations
         self.accounts = accounts
         self.evidence = evidence
+        self.decisions = decisions
+        self.actions = actions
+        self.receipts = receipts
         self.metrics = metrics
         self.log = log
         self.staticFiles = staticFiles

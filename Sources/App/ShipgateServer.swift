@@ -97,14 +97,22 @@ public final class ShipgateServer: Sendable {
         do {
             let accounts = Accounts(database: database, hasher: options.passwordHasher, clock: options.clock)
             let bootstrap = try await accounts.bootstrapAdmin(password: options.adminPassword)
+            try await PolicyRoutes.installDefaults(database: database, now: options.clock())
+            let receipts = ReceiptKeys(database: database, clock: options.clock)
+            try await receipts.prepare()
+            let keyRing = KeyRing()
             let connections = ConnectionCount()
             let services = Services(
                 database: database, migrations: migrations, accounts: accounts,
-                evidence: EvidenceService(database: database, keyRing: KeyRing(), clock: options.clock), metrics: Metrics(version: Shipgate.version), log: log,
+                evidence: EvidenceService(database: database, keyRing: keyRing, clock: options.clock),
+                decisions: DecisionService(database: database, keyRing: keyRing, clock: options.clock),
+                actions: DecisionActions(database: database, clock: options.clock), receipts: receipts, metrics: Metrics(version: Shipgate.version), log: log,
                 staticFiles: StaticFiles(root: options.publicDirectory), clock: options.clock, openConnections: { connections.read() })
             var routes =
                 HealthRoutes.routes(services) + AccountRoutes.routes(services) + KeyRoutes.routes(services) + EvidenceRoutes.routes(services)
-                + ImageRoutes.routes(services) + StaticRoutes.routes(services)
+                + ImageRoutes.routes(services) + PolicyRoutes.routes(services) + ClearanceRoutes.routes(services)
+                + ApprovalRoutes.routes(services) + AuditRoutes.routes(services) + DeploymentRoutes.routes(services)
+                + AdmissionRoutes.routes(services) + StaticRoutes.routes(services)
             routes.append(OpenAPIRoutes.route(documenting: routes, version: Shipgate.version))
             let responder = AppResponder(routes: routes, services: services, defaultBodyLimit: options.limits.maxBodyBytes)
 

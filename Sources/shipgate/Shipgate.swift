@@ -11,7 +11,7 @@ struct ShipgateCommand: AsyncParsableCommand {
         commandName: "shipgate",
         abstract: "Decides which container image digests are cleared for which environment.",
         version: Shipgate.version,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, KeyCommand.self])
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, KeyCommand.self, ReceiptKeyCommand.self, CheckCommand.self, AuditCommand.self])
 }
 
 /// `--db` on every command, defaulting to `$SHIPGATE_DB` or `./shipgate.db`.

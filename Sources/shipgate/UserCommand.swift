@@ -57,13 +57,15 @@ enum StandardInput {
 struct CLIServices: Sendable {
     let accounts: Accounts
     let evidence: EvidenceService
+    let receipts: ReceiptKeys
 }
 
 /// Opens and migrates the database, runs `body`, closes it; API errors become CLI errors.
 func withDatabase<T: Sendable>(_ option: DatabaseOption, _ body: (CLIServices) async throws -> T) async throws -> T {
     let (db, _, _) = try await ShipgateDatabase.open(path: option.db, migrationsDirectory: option.migrationsDirectory)
     do {
-        let result = try await body(CLIServices(accounts: Accounts(database: db), evidence: EvidenceService(database: db)))
+        let result = try await body(
+            CLIServices(accounts: Accounts(database: db), evidence: EvidenceService(database: db), receipts: ReceiptKeys(database: db)))
         await db.close()
         return result
     } catch let error as APIError {

@@ -1,0 +1,111 @@
+import Domain
+import HTTPCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Approvals, waivers and break-glass over the API (user-bound tokens; the dashboard uses the same actions).
+enum ApprovalRoutes {
+    struct NewApproval: Decodable {
+        let environment: String
+        let decision: String
+        let comment: String?
+    }
+
+    struct NewWaiver: Decodable {
+        let environment: String?
+        let vulnerability: String
+        let justification: String
+        let expiresAt: String
+        let repositoryPattern: String?
+    }
+
+    struct NewBreakGlass: Decodable {
+        let environment: String
+        let justification: String
+        let hours: Double?
+    }
+
+    struct WaiverView: Encodable {
+        let id: String
+        let vulnerability: String
+        let digest: String?
+        let repositoryPattern: String?
+        let environment: String?
+        let expiresAt: String
+        let createdBy: String
+    }
+
+    static func routes(_ services: Services) -> [AppRoute] {
+        let actions = services.actions
+        return [
+            AppRoute(
+                method: .POST, pattern: "/api/v1/images/{digest}/approvals", access: .scope(.approvalsWrite),
+                summary: "Approve or reject a digest for an environment (user token, approver role; not by whoever posted its evidence)",
+                requestSchema: "NewApproval", responseSchema: "ApprovalRecord", successStatus: 201, maxBodyBytes: 16 * 1024
+            ) { request in
+                let digest = try ClearanceRoutes.reference(request.parameter("digest"))
+                let body = try JSONBody.decode(NewApproval.self, from: request.http)
+                guard let verdict = Approval.Verdict(rawValue: body.decision) else { throw APIError.invalid("decision must be approve or reject") }
+                let approval = try await actions.record(
+                    verdict: verdict, digest: digest, environment: body.environment, comment: body.comment ?? "", principal: request.actor)
+                struct View: Encodable { let id, digest, environment, decision, user, at: String }
+                return JSONBody.response(
+                    .created,
+                    View(
+                        id: approval.id, digest: digest.rawValue, environment: approval.environment, decision: approval.verdict.rawValue,
+                        user: approval.user, at: Timestamp.format(approval.at)))
+            },
+            AppRoute(
+                method: .POST, pattern: "/api/v1/images/{digest}/waivers", access: .scope(.approvalsWrite),
+                summary: "Waive one vulnerability id for a digest until expiresAt (at most 90 days)", requestSchema: "NewWaiver",
+                responseSchema: "WaiverRecord", successStatus: 201, maxBodyBytes: 16 * 1024
+            ) { request in
+                let digest = try ClearanceRoutes.reference(request.parameter("digest"))
+                let body = try JSONBody.decode(NewWaiver.self, from: request.http)
+                guard body.repositoryPattern == nil else { throw APIError.invalid("repositoryPattern belongs on POST /api/v1/waivers") }
+                return try await waive(body, digest: digest, actions: actions, principal: request.actor)
+            },
+            AppRoute(
+                method: .POST, pattern: "/api/v1/waivers", access: .scope(.approvalsWrite),
+                summary: "Waive one vulnerability id for every image of a repository pattern until expiresAt", requestSchema: "NewWaiver",
+                responseSchema: "WaiverRecord", successStatus: 201, maxBodyBytes: 16 * 1024
+            ) { request in
+                let body = try JSONBody.decode(NewWaiver.self, from: request.http)
+                guard body.repositoryPattern != nil else { throw APIError.invalid("missing field 'repositoryPattern'") }
+                return try await waive(body, digest: nil, actions: actions, principal: request.actor)
+            },
+            AppRoute(
+                method: .POST, pattern: "/api/v1/images/{digest}/break-glass", access: .scope(.admin),
+                summary: "Force clearance for a few hours (admin user; flagged everywhere)", requestSchema: "NewBreakGlass",
+                responseSchema: "BreakGlassRecord", successStatus: 201, maxBodyBytes: 16 * 1024
+            ) { request in
+                let digest = try ClearanceRoutes.reference(request.parameter("digest"))
+                let body = try JSONBody.decode(NewBreakGlass.self, from: request.http)
+                let record = try await actions.breakGlass(
+                    digest: digest, environment: body.environment, justification: body.justification, hours: body.hours, principal: request.actor)
+                struct View: Encodable { let id, digest, environment, createdBy, expiresAt: String }
+                return JSONBody.response(
+                    .created,
+                    View(
+                        id: record.id, digest: digest.rawValue, environment: record.environment, createdBy: record.createdBy,
+                        expiresAt: Timestamp.format(record.expiresAt)))
+            },
+        ]
+    }
+
+    private static func waive(_ body: NewWaiver, digest: Digest?, actions: DecisionActions, principal: Principal) async throws -> HTTPResponse {
+        guard let expiresAt = Timestamp.parse(body.expiresAt) else { throw APIError.invalid("expiresAt must be an RFC 3339 instant") }
+        let waiver = try await actions.waive(
+            vulnerability: body.vulnerability, digest: digest, repositoryPattern: body.repositoryPattern, environment: body.environment,
+            justification: body.justification, expiresAt: expiresAt, principal: principal)
+        return JSONBody.response(
+            .created,
+            WaiverView(
+                id: waiver.id, vulnerability: waiver.vulnerability, digest: waiver.digest?.rawValue, repositoryPattern: waiver.repositoryPattern,
+                environment: waiver.environment, expiresAt: Timestamp.format(waiver.expiresAt), createdBy: waiver.createdBy))
+    }
+}

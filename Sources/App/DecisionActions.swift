@@ -1,0 +1,152 @@
+import Crypto
+import Domain
+import SQLite
+import Store
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The human inputs of a decision: approvals, waivers, break-glass. Each is validated, checked for
+/// separation of duties where it applies, and stored with its audit entry in one transaction.
+struct DecisionActions: Sendable {
+    let database: Database
+    let clock: @Sendable () -> Date
+
+    static let maxWaiverDays = 90.0
+    static let defaultBreakGlassHours = 4.0
+    static let maxBreakGlassHours = 24.0
+
+    /// A person acting: approvals and waivers need a user-bound credential with at least the approver role.
+    static func person(_ principal: Principal, minimum: Role) throws -> (name: String, role: Role) {
+        guard let user = principal.user, let role = principal.role else {
+            throw APIError.forbidden("this action needs a token bound to a user (create it with --user); service tokens cannot approve")
+        }
+        guard role >= minimum else { throw APIError.forbidden("this action needs the \(minimum.rawValue) role; \(user) is \(role.rawValue)") }
+        return (user, role)
+    }
+
+    /// Records an approval or rejection of `digest` for `environment`.
+    func record(
+        verdict: Approval.Verdict, digest: Digest, environment: String, comment: String, principal: Principal
+    ) async throws -> Approval {
+        let person = try Self.person(principal, minimum: .approver)
+        let trimmed = comment.trimmingWhitespace
+        if verdict == .reject && trimmed.isEmpty { throw APIError.invalid("a rejection needs a comment saying why") }
+        guard comment.utf8.count <= 4096 else { throw APIError.invalid("comment is longer than 4096 bytes") }
+        let now = clock()
+        let approval = Approval(
+            id: Self.newID("apr"), digest: digest, environment: environment, verdict: verdict, user: person.name, role: person.role,
+            comment: trimmed, at: now)
+        let refused = try await database.write { db -> Bool in
+            try Self.requireEnvironment(environment, in: db)
+            guard let evidence = try EvidenceStore.evidence(for: digest, in: db) else {
+                throw APIError.notFound("nothing is known about \(digest.rawValue); there is nothing to approve")
+            }
+            // Separation of duties: whoever posted evidence for the digest cannot approve it.
+            if verdict == .approve, Self.posters(of: evidence).contains(person.name) { return true }
+            try DecisionStore.insert(approval, in: db)
+            try AuditLog.append(
+                actor: person.name, action: "approval." + verdict.rawValue, subject: "image:" + digest.rawValue,
+                details: ["environment": environment, "comment": trimmed], at: now, in: db)
+            return false
+        }
+        if refused {
+            // The refusal is recorded in its own transaction: the refused change itself never happened.
+            try await database.write { db in
+                try AuditLog.append(
+                    actor: person.name, action: "approval.refuse", subject: "image:" + digest.rawValue,
+                    details: ["environment": environment, "reason": "posted evidence for this digest"], at: now, in: db)
+            }
+            throw APIError.forbidden("\(person.name) posted evidence for this digest and cannot also approve it (separation of duties)")
+        }
+        return approval
+    }
+
+    /// Adds a waiver scoped to `digest` or to `repositoryPattern` (exactly one).
+    func waive(
+        vulnerability: String, digest: Digest?, repositoryPattern: String?, environment: String?, justification: String, expiresAt: Date,
+        principal: Principal
+    ) async throws -> Waiver {
+        let person = try Self.person(principal, minimum: .approver)
+        let now = clock()
+        guard !vulnerability.isEmpty, vulnerability.utf8.count <= 256, !vulnerability.contains(where: \.isWhitespace) else {
+            throw APIError.invalid("vulnerability must be one id such as CVE-2024-1234")
+        }
+        guard !justification.trimmingWhitespace.isEmpty, justification.utf8.count <= 4096 else {
+            throw APIError.invalid("a waiver needs a justification (at most 4096 bytes)")
+        }
+        guard expiresAt > now else { throw APIError.invalid("expiresAt must be in the future") }
+        guard expiresAt <= now.addingTimeInterval(Self.maxWaiverDays * 86_400) else {
+            throw APIError.invalid("a waiver lasts at most \(Int(Self.maxWaiverDays)) days")
+        }
+        if let repositoryPattern {
+            guard !repositoryPattern.isEmpty, repositoryPattern.utf8.count <= 512, repositoryPattern != "*", repositoryPattern != "**" else {
+                throw APIError.invalid("repositoryPattern must name repositories, e.g. registry.example.com/team/*")
+            }
+        }
+        let waiver = Waiver(
+            id: Self.newID("wvr"), vulnerability: vulnerability, digest: digest, repositoryPattern: repositoryPattern, environment: environment,
+            justification: justification.trimmingWhitespace, createdBy: person.name, createdAt: now, expiresAt: expiresAt)
+        try await database.write { db in
+            if let environment { try Self.requireEnvironment(environment, in: db) }
+            try DecisionStore.insert(waiver, in: db)
+            var details = ["vulnerability": vulnerability, "expiresAt": Timestamp.format(expiresAt), "justification": waiver.justification]
+            if let environment { details["environment"] = environment }
+            try AuditLog.append(
+                actor: person.name, action: "waiver.add", subject: digest.map { "image:" + $0.rawValue } ?? "repository:" + (repositoryPattern ?? ""),
+                details: details, at: now, in: db)
+        }
+        return waiver
+    }
+
+    /// An admin's forced clearance, flagged everywhere, for `hours` (default 4, at most 24).
+    func breakGlass(digest: Digest, environment: String, justification: String, hours: Double?, principal: Principal) async throws -> BreakGlass {
+        let person = try Self.person(principal, minimum: .admin)
+        let hours = hours ?? Self.defaultBreakGlassHours
+        guard hours > 0, hours <= Self.maxBreakGlassHours else { throw APIError.invalid("hours must be more than 0 and at most 24") }
+        guard justification.trimmingWhitespace.utf8.count >= 10, justification.utf8.count <= 4096 else {
+            throw APIError.invalid("break-glass needs a justification of at least 10 characters")
+        }
+        let now = clock()
+        let record = BreakGlass(
+            id: Self.newID("brk"), digest: digest, environment: environment, justification: justification.trimmingWhitespace,
+            createdBy: person.name, createdAt: now, expiresAt: now.addingTimeInterval(hours * 3600))
+        try await database.write { db in
+            try Self.requireEnvironment(environment, in: db)
+            try DecisionStore.insert(record, in: db)
+            try AuditLog.append(
+                actor: person.name, action: "break-glass", subject: "image:" + digest.rawValue,
+                details: ["environment": environment, "justification": record.justification, "expiresAt": Timestamp.format(record.expiresAt)],
+                at: now, in: db)
+        }
+        return record
+    }
+
+    /// Identities that posted any evidence about the digest.
+    static func posters(of evidence: ImageEvidence) -> Set<String> {
+        Set(evidence.attestations.map(\.postedBy) + evidence.scans.map(\.postedBy) + evidence.sboms.map(\.postedBy) + evidence.configs.map(\.postedBy))
+    }
+
+    static func requireEnvironment(_ environment: String, in db: SQLiteConnection) throws {
+        guard try PolicyStore.current(environment: environment, in: db) != nil else {
+            throw APIError.notFound("unknown environment '\(environment)'")
+        }
+    }
+
+    static func newID(_ prefix: String) -> String {
+        prefix + "_" + SecureRandom.bytes(count: 10).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces, tabs and newlines.
+    var trimmingWhitespace: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,83 @@
+import Crypto
+import Domain
+import Policy
+import SQLite
+import Store
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Decisions: recomputed from the stored facts on every question, in one read snapshot, so a new scan,
+/// a revoked key, an expired waiver or approval changes the very next answer. Any failure to read a
+/// fact is an error, never a "cleared".
+struct DecisionService: Sendable {
+    let database: Database
+    let keyRing: KeyRing
+    let clock: @Sendable () -> Date
+
+    /// Promotion chains deeper than this are refused as misconfiguration.
+    static let maxPromotionDepth = 8
+
+    /// The decision for `digest` in `environment`; 404 for an unknown environment.
+    func decide(_ digest: Digest, environment: String) async throws -> Decision {
+        let now = clock()
+        return try await database.read { db in
+            try Self.decide(digest, environment: environment, now: now, visiting: [], in: db)
+        }
+    }
+
+    /// Several digests in one snapshot.
+    func decide(_ digests: [Digest], environment: String) async throws -> [Decision] {
+        let now = clock()
+        return try await database.read { db in
+            try digests.map { try Self.decide($0, environment: environment, now: now, visiting: [], in: db) }
+        }
+    }
+
+    static func decide(_ digest: Digest, environment: String, now: Date, visiting: Set<String>, in db: SQLiteConnection) throws -> Decision {
+        guard let stored = try PolicyStore.current(environment: environment, in: db) else {
+            throw APIError.notFound("unknown environment '\(environment)'; known: \(try PolicyStore.environments(in: db).joined(separator: ", "))")
+        }
+        let known = Set(try PolicyStore.environments(in: db))
+        let policy: EnvironmentPolicy
+        switch parsePolicy(stored.document, environment: environment, knownEnvironments: known) {
+        case .success(let parsed): policy = parsed
+        // A stored policy that no longer validates decides nothing.
+        case .failure(let error):
+            throw StoreError.invalid("the stored \(environment) policy v\(stored.version) does not validate: \(error.message)")
+        }
+        let evidence = try EvidenceStore.evidence(for: digest, in: db)
+        let waivers = try DecisionStore.candidateWaivers(digest: digest, at: now, in: db)
+        let waivable = try DecisionStore.findings(
+            scanIDs: evidence?.scans.map(\.id) ?? [], vulnerabilities: Set(waivers.map(\.vulnerability)), in: db)
+        var activeKeys: [String: String] = [:]
+        for key in try KeyStore.all(in: db) where key.isActive { activeKeys[key.id] = key.name }
+        var clearedIn: [String: Bool] = [:]
+        for other in policy.promotion?.requireClearedIn ?? [] where other != environment {
+            guard !visiting.contains(other), visiting.count < maxPromotionDepth else {
+                clearedIn[other] = false
+                continue
+            }
+            let upstream = try decide(digest, environment: other, now: now, visiting: visiting.union([environment]), in: db)
+            clearedIn[other] = upstream.cleared
+        }
+        return PolicyEvaluator.evaluate(
+            PolicyInput(
+                digest: digest, environment: environment, policy: policy, policyVersion: stored.version, evidence: evidence,
+                waivableFindings: waivable, approvals: try DecisionStore.approvals(digest: digest, environment: environment, in: db),
+                waivers: waivers, breakGlass: try DecisionStore.latestBreakGlass(digest: digest, environment: environment, in: db),
+                clearedIn: clearedIn, activeKeys: activeKeys, now: now))
+    }
+}
+
+/// Policy parsing as a value, so callers in untyped-throws contexts keep the precise `PolicyError`.
+func parsePolicy(_ bytes: [UInt8], environment: String, knownEnvironments: Set<String>) -> Result<EnvironmentPolicy, PolicyError> {
+    do throws(PolicyError) {
+        return .success(try PolicyParser.parse(bytes, environment: environment, knownEnvironments: knownEnvironments))
+    } catch {
+        return .failure(error)
+    }
+}

@@ -1,0 +1,90 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Domain
+
+/// The pure decision function: (policy, evidence, approvals, waivers, break-glass, now) → Decision.
+///
+/// Every rule yields at least one reason; `cleared` holds only when every reason passed (enforce), or in
+/// dry-run mode (failures still listed, marked "(dry run)"), or under an active break-glass (flagged).
+public enum PolicyEvaluator {
+    /// Total and deterministic: never throws, and anything unknown fails closed.
+    public static func evaluate(_ input: PolicyInput) -> Decision {
+        let policy = input.policy
+        guard let evidence = input.evidence, evidence.digest == input.digest else {
+            let message = "nothing is known about \(input.digest): post an attestation, scan, SBOM or config first"
+            return decision(input, cleared: false, reasons: [DecisionReason(rule: "evidence", passed: false, message: message)])
+        }
+        var outcome = RuleOutcome()
+        if policy.hasRules {
+            for rule in policy.attestations { outcome.add(attestationOutcome(rule, input: input, evidence: evidence)) }
+            if let rule = policy.vulnerabilities { outcome.add(vulnerabilityOutcome(rule, input: input, evidence: evidence)) }
+            if let rule = policy.imageConfig { outcome.add(imageConfigOutcome(rule, input: input, evidence: evidence)) }
+            if let rule = policy.sbom, rule.required { outcome.add(sbomOutcome(evidence: evidence)) }
+            if let rule = policy.approvals { outcome.add(approvalOutcome(rule, input: input, evidence: evidence)) }
+            if let rule = policy.promotion { outcome.add(promotionOutcome(rule, input: input)) }
+        } else {
+            outcome.fail("policy", "the \(input.environment) policy has no rules; an empty policy clears nothing")
+        }
+
+        var reasons = outcome.reasons
+        var expiries = outcome.expiries
+        let failing = reasons.contains { !$0.passed }
+        var cleared = !failing
+        var byBreakGlass = false
+        if failing, policy.mode == .dryRun, policy.hasRules {
+            cleared = true
+            reasons = reasons.map { reason in
+                var reason = reason
+                if !reason.passed { reason.message += " (dry run)" }
+                return reason
+            }
+        } else if failing, let breakGlass = input.breakGlass, breakGlass.digest == input.digest,
+            breakGlass.environment == input.environment, breakGlass.isActive(at: input.now)
+        {
+            cleared = true
+            byBreakGlass = true
+            expiries.append(breakGlass.expiresAt)
+            reasons.append(breakGlassReason(breakGlass))
+        }
+        return decision(input, cleared: cleared, reasons: reasons, validUntil: expiries.min(), breakGlass: byBreakGlass)
+    }
+
+    private static func decision(
+        _ input: PolicyInput, cleared: Bool, reasons: [DecisionReason], validUntil: Date? = nil, breakGlass: Bool = false
+    ) -> Decision {
+        Decision(
+            digest: input.digest, environment: input.environment, cleared: cleared, mode: input.policy.mode,
+            policyVersion: input.policyVersion, decidedAt: input.now, validUntil: validUntil, reasons: reasons, breakGlass: breakGlass)
+    }
+
+    private static func breakGlassReason(_ breakGlass: BreakGlass) -> DecisionReason {
+        let base =
+            "cleared by break-glass (\(DecisionText.clip(breakGlass.justification, max: 200))) until \(DecisionText.time(breakGlass.expiresAt))"
+        let message =
+            if let confirmedBy = breakGlass.confirmedBy {
+                "\(base), confirmed by \(confirmedBy); fix the failures"
+            } else {
+                "\(base); confirm or fix the failures"
+            }
+        return DecisionReason(rule: "breakGlass", passed: true, message: message)
+    }
+
+    // MARK: Shared facts
+
+    /// Every identity that posted evidence for the digest (separation of duties).
+    static func posters(_ evidence: ImageEvidence) -> Set<String> {
+        var names = Set(evidence.attestations.map(\.postedBy))
+        names.formUnion(evidence.scans.map(\.postedBy))
+        names.formUnion(evidence.sboms.map(\.postedBy))
+        names.formUnion(evidence.configs.map(\.postedBy))
+        return names
+    }
+
+    /// The ids of keys on `record` that are trusted right now: marked active and still in the active key set.
+    static func activeKeyIDs(of record: AttestationRecord, activeKeys: [String: String]) -> [String] {
+        record.keys.filter { $0.active && activeKeys[$0.id] != nil }.map(\.id)
+    }
+}
