@@ -94,6 +94,22 @@ enum ApprovalRoutes {
                         id: record.id, digest: digest.rawValue, environment: record.environment, createdBy: record.createdBy,
                         expiresAt: Timestamp.format(record.expiresAt)))
             },
+            AppRoute(
+                method: .POST, pattern: "/api/v1/images/{digest}/break-glass/confirm", access: .scope(.approvalsWrite),
+                summary: "An approver confirms an active break-glass: still in force until it expires, no longer flagged",
+                requestSchema: "BreakGlassConfirmation", responseSchema: "BreakGlassRecord", maxBodyBytes: 16 * 1024
+            ) { request in
+                let digest = try ClearanceRoutes.reference(request.parameter("digest"))
+                struct Body: Decodable { let environment: String }
+                let body = try JSONBody.decode(Body.self, from: request.http)
+                let record = try await actions.confirmBreakGlass(digest: digest, environment: body.environment, principal: request.actor)
+                struct View: Encodable { let id, digest, environment, createdBy, expiresAt, confirmedBy: String }
+                return JSONBody.response(
+                    .ok,
+                    View(
+                        id: record.id, digest: digest.rawValue, environment: record.environment, createdBy: record.createdBy,
+                        expiresAt: Timestamp.format(record.expiresAt), confirmedBy: record.confirmedBy ?? ""))
+            },
         ]
     }
 

@@ -55,6 +55,7 @@ enum ClearanceRoutes {
                 let digest = try reference(request.parameter("ref"))
                 do {
                     let decision = try await decisions.decide(digest, environment: environment)
+                    services.metrics.recordDecision(environment: environment, cleared: decision.cleared, breakGlass: decision.breakGlass)
                     let answer = try self.answer(decision, receipts: receipts)
                     let status: HTTPStatus = decision.cleared ? .ok : (decision.reasons.first?.rule == "evidence" ? .notFound : .forbidden)
                     return JSONBody.response(status, answer)

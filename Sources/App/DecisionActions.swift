@@ -125,6 +125,29 @@ struct DecisionActions: Sendable {
         return record
     }
 
+    /// An approver confirms the active break-glass of `digest` in `environment`: it stays in force until it
+    /// expires but is no longer flagged. Its creator cannot confirm it.
+    func confirmBreakGlass(digest: Digest, environment: String, principal: Principal) async throws -> BreakGlass {
+        let person = try Self.person(principal, minimum: .approver)
+        let now = clock()
+        return try await database.write { db in
+            guard var record = try DecisionStore.latestBreakGlass(digest: digest, environment: environment, in: db), record.isActive(at: now) else {
+                throw APIError.notFound("no active break-glass for \(digest.rawValue) in \(environment)")
+            }
+            guard record.createdBy != person.name else {
+                throw APIError.forbidden("\(person.name) broke the glass and cannot also confirm it (separation of duties)")
+            }
+            guard record.confirmedBy == nil else { throw APIError.conflict("already confirmed by \(record.confirmedBy ?? "")") }
+            try DecisionStore.confirmBreakGlass(id: record.id, by: person.name, at: now, in: db)
+            try AuditLog.append(
+                actor: person.name, action: "break-glass.confirm", subject: "image:" + digest.rawValue, details: ["environment": environment],
+                at: now, in: db)
+            record.confirmedBy = person.name
+            record.confirmedAt = now
+            return record
+        }
+    }
+
     /// Identities that posted any evidence about the digest.
     static func posters(of evidence: ImageEvidence) -> Set<String> {
         Set(evidence.attestations.map(\.postedBy) + evidence.scans.map(\.postedBy) + evidence.sboms.map(\.postedBy) + evidence.configs.map(\.postedBy))

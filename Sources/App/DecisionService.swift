@@ -64,12 +64,15 @@ struct DecisionService: Sendable {
             let upstream = try decide(digest, environment: other, now: now, visiting: visiting.union([environment]), in: db)
             clearedIn[other] = upstream.cleared
         }
-        return PolicyEvaluator.evaluate(
+        let breakGlass = try DecisionStore.latestBreakGlass(digest: digest, environment: environment, in: db)
+        var decision = PolicyEvaluator.evaluate(
             PolicyInput(
                 digest: digest, environment: environment, policy: policy, policyVersion: stored.version, evidence: evidence,
                 waivableFindings: waivable, approvals: try DecisionStore.approvals(digest: digest, environment: environment, in: db),
-                waivers: waivers, breakGlass: try DecisionStore.latestBreakGlass(digest: digest, environment: environment, in: db),
-                clearedIn: clearedIn, activeKeys: activeKeys, now: now))
+                waivers: waivers, breakGlass: breakGlass, clearedIn: clearedIn, activeKeys: activeKeys, now: now))
+        // A break-glass an approver confirmed stays in force until it expires but is no longer flagged.
+        if decision.breakGlass, breakGlass?.confirmedBy != nil { decision.breakGlass = false }
+        return decision
     }
 }
 

@@ -16,6 +16,8 @@ public final class Metrics: Sendable {
         var buckets = [Int](repeating: 0, count: Metrics.bucketBounds.count)
         var count = 0
         var sum = 0.0
+        /// Decisions served, by environment and outcome (cleared, not_cleared, break_glass).
+        var decisions: [String: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -31,6 +33,12 @@ public final class Metrics: Sendable {
             state.count += 1
             state.sum += seconds
         }
+    }
+
+    /// Records one decision served; break-glass clearances are counted apart so they stand out.
+    func recordDecision(environment: String, cleared: Bool, breakGlass: Bool) {
+        let outcome = breakGlass ? "break_glass" : (cleared ? "cleared" : "not_cleared")
+        state.withLock { $0.decisions["environment=\"\(Self.escape(environment))\",outcome=\"\(outcome)\"", default: 0] += 1 }
     }
 
     /// The exposition text, version 0.0.4.
@@ -64,6 +72,11 @@ public final class Metrics: Sendable {
         out += "shipgate_http_request_duration_seconds_bucket{le=\"+Inf\"} \(snapshot.count)\n"
         out += "shipgate_http_request_duration_seconds_sum \(snapshot.sum)\n"
         out += "shipgate_http_request_duration_seconds_count \(snapshot.count)\n"
+        out += "# HELP shipgate_decisions_total Clearance decisions served, by environment and outcome (break_glass: cleared only by break-glass).\n"
+        out += "# TYPE shipgate_decisions_total counter\n"
+        for (labels, value) in snapshot.decisions.sorted(by: { $0.key < $1.key }) {
+            out += "shipgate_decisions_total{\(labels)} \(value)\n"
+        }
         return out
     }
 

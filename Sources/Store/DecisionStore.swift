@@ -120,6 +120,12 @@ public enum DecisionStore {
             ])
     }
 
+    /// Records that an approver confirmed a break-glass.
+    public static func confirmBreakGlass(id: String, by user: String, at date: Date, in db: SQLiteConnection) throws {
+        try db.execute(
+            "UPDATE break_glass SET confirmed_by = ?, confirmed_at = ? WHERE id = ? AND confirmed_by IS NULL", [user, Timestamp.format(date), id])
+    }
+
     /// The newest break-glass for `digest` in `environment`.
     public static func latestBreakGlass(digest: Digest, environment: String, in db: SQLiteConnection) throws -> BreakGlass? {
         try db.queryOne(

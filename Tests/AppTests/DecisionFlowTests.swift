@@ -153,6 +153,18 @@ func verifyReceipt(_ receipt: String, jwks: [String: Any]) throws -> [String: An
             let forced = try await world.clearance("staging")
             #expect(forced.status == 200)
             #expect(try forced.json()["breakGlass"] as? Bool == true)
+            let metrics = try await world.live.client().request("GET", "/metrics")
+            #expect(metrics.text.contains(#"shipgate_decisions_total{environment="staging",outcome="break_glass"} 1"#))
+
+            // Its creator cannot confirm it; an approver can, and the clearance stays but is no longer flagged.
+            let confirmBody = #"{"environment":"staging"}"#
+            #expect(try await world.post("/api/v1/images/\(Self.digest)/break-glass/confirm", token: root, json: confirmBody).status == 403)
+            let dana = try await world.person("dana", role: .approver)
+            #expect(try await world.post("/api/v1/images/\(Self.digest)/break-glass/confirm", token: dana, json: confirmBody).status == 200)
+            let confirmed = try await world.clearance("staging")
+            #expect(confirmed.status == 200)
+            #expect(try confirmed.json()["breakGlass"] as? Bool == false)
+            #expect(try await world.live.auditActions().contains("break-glass.confirm"))
             world.clock.advance(by: 4 * 3600 + 1)
             #expect(try await world.clearance("staging").status == 403)
         }
@@ -209,6 +221,21 @@ func verifyReceipt(_ receipt: String, jwks: [String: Any]) throws -> [String: An
             #expect(results.map { $0["cleared"] as? Bool } == [true, false])
             let tooMany = try jsonBody(["environment": "staging", "digests": Array(repeating: Self.digest, count: 1001)])
             #expect(try await world.post("/api/v1/clearance:batch", token: world.admin, json: tooMany).status == 422)
+        }
+    }
+
+    @Test func anErrorWhileDecidingIsNeverCleared() async throws {
+        try await Self.world { world in
+            try await Self.postEvidence(world)
+            #expect(try await world.clearance("staging").status == 200)
+            // A stored policy that no longer validates (edited behind the server's back) must fail closed.
+            _ = try await world.live.server.database.write { db in
+                try db.execute("UPDATE policies SET document = '{\"nonsense\":1}' WHERE environment = 'staging'")
+            }
+            let broken = try await world.clearance("staging")
+            #expect(broken.status == 503)
+            #expect(try broken.json()["cleared"] as? Bool == false)
+            #expect(try broken.json()["receipt"] == nil)
         }
     }
 
