@@ -1,4 +1,5 @@
 import Domain
+import Evidence
 import HTTPCore
 
 #if canImport(FoundationEssentials)
@@ -79,6 +80,25 @@ enum ApprovalRoutes {
                 return try await waive(body, digest: nil, actions: actions, principal: request.actor)
             },
             AppRoute(
+                method: .POST, pattern: "/api/v1/vex", access: .scope(.approvalsWrite),
+                summary: "Turn an OpenVEX document's not_affected/fixed statements for pkg:oci digests into waivers (?expiresAt= required, ?env=)",
+                requestSchema: "OpenVEX", responseSchema: "WaiverList", successStatus: 201, maxBodyBytes: 4 * 1024 * 1024
+            ) { request in
+                guard let expiresText = request.http.queryValue("expiresAt"), let expiresAt = Timestamp.parse(expiresText) else {
+                    throw APIError.badRequest("pass ?expiresAt=<RFC 3339 instant, at most 90 days ahead>")
+                }
+                let exemptions: [VEXExemption]
+                do {
+                    exemptions = try OpenVEX.exemptions(in: request.http.body)
+                } catch let error as EvidenceError {
+                    throw EvidenceService.apiError(error)
+                }
+                let waivers = try await actions.waive(
+                    exemptions: exemptions, environment: request.http.queryValue("env"), expiresAt: expiresAt, principal: request.actor)
+                struct List: Encodable { let waivers: [WaiverView] }
+                return JSONBody.response(.created, List(waivers: waivers.map(view)))
+            },
+            AppRoute(
                 method: .POST, pattern: "/api/v1/images/{digest}/break-glass", access: .scope(.admin),
                 summary: "Force clearance for a few hours (admin user; flagged everywhere)", requestSchema: "NewBreakGlass",
                 responseSchema: "BreakGlassRecord", successStatus: 201, maxBodyBytes: 16 * 1024
@@ -118,10 +138,12 @@ enum ApprovalRoutes {
         let waiver = try await actions.waive(
             vulnerability: body.vulnerability, digest: digest, repositoryPattern: body.repositoryPattern, environment: body.environment,
             justification: body.justification, expiresAt: expiresAt, principal: principal)
-        return JSONBody.response(
-            .created,
-            WaiverView(
-                id: waiver.id, vulnerability: waiver.vulnerability, digest: waiver.digest?.rawValue, repositoryPattern: waiver.repositoryPattern,
-                environment: waiver.environment, expiresAt: Timestamp.format(waiver.expiresAt), createdBy: waiver.createdBy))
+        return JSONBody.response(.created, view(waiver))
+    }
+
+    private static func view(_ waiver: Waiver) -> WaiverView {
+        WaiverView(
+            id: waiver.id, vulnerability: waiver.vulnerability, digest: waiver.digest?.rawValue, repositoryPattern: waiver.repositoryPattern,
+            environment: waiver.environment, expiresAt: Timestamp.format(waiver.expiresAt), createdBy: waiver.createdBy)
     }
 }

@@ -1,5 +1,7 @@
 import Crypto
 import Domain
+import Evidence
+import Policy
 import SQLite
 import Store
 
@@ -71,6 +73,33 @@ struct DecisionActions: Sendable {
         principal: Principal
     ) async throws -> Waiver {
         let person = try Self.person(principal, minimum: .approver)
+        let waiver = try makeWaiver(
+            vulnerability: vulnerability, digest: digest, repositoryPattern: repositoryPattern, environment: environment,
+            justification: justification, expiresAt: expiresAt, by: person.name)
+        try await store([waiver], source: "api")
+        return waiver
+    }
+
+    /// Waivers from an OpenVEX document's `not_affected` / `fixed` statements, stored together or not at all.
+    func waive(exemptions: [VEXExemption], environment: String?, expiresAt: Date, principal: Principal) async throws -> [Waiver] {
+        let person = try Self.person(principal, minimum: .approver)
+        guard !exemptions.isEmpty else {
+            throw APIError.invalid("the document has no not_affected or fixed statement for a pkg:oci/…@sha256%3A… product")
+        }
+        let waivers = try exemptions.map {
+            try makeWaiver(
+                vulnerability: $0.vulnerability, digest: $0.digest, repositoryPattern: nil, environment: environment,
+                justification: "OpenVEX \($0.status): \($0.justification)", expiresAt: expiresAt, by: person.name)
+        }
+        try await store(waivers, source: "openvex")
+        return waivers
+    }
+
+    /// A validated waiver value.
+    private func makeWaiver(
+        vulnerability: String, digest: Digest?, repositoryPattern: String?, environment: String?, justification: String, expiresAt: Date,
+        by user: String
+    ) throws -> Waiver {
         let now = clock()
         guard !vulnerability.isEmpty, vulnerability.utf8.count <= 256, !vulnerability.contains(where: \.isWhitespace) else {
             throw APIError.invalid("vulnerability must be one id such as CVE-2024-1234")
@@ -83,23 +112,34 @@ struct DecisionActions: Sendable {
             throw APIError.invalid("a waiver lasts at most \(Int(Self.maxWaiverDays)) days")
         }
         if let repositoryPattern {
-            guard !repositoryPattern.isEmpty, repositoryPattern.utf8.count <= 512, repositoryPattern != "*", repositoryPattern != "**" else {
+            guard !repositoryPattern.isEmpty, repositoryPattern.utf8.count <= 512, repositoryPattern != "*", repositoryPattern != "**",
+                (try? GlobPattern(repositoryPattern)) != nil
+            else {
                 throw APIError.invalid("repositoryPattern must name repositories, e.g. registry.example.com/team/*")
             }
         }
-        let waiver = Waiver(
+        return Waiver(
             id: Self.newID("wvr"), vulnerability: vulnerability, digest: digest, repositoryPattern: repositoryPattern, environment: environment,
-            justification: justification.trimmingWhitespace, createdBy: person.name, createdAt: now, expiresAt: expiresAt)
+            justification: justification.trimmingWhitespace, createdBy: user, createdAt: now, expiresAt: expiresAt)
+    }
+
+    /// Stores waivers with their audit entries in one transaction.
+    private func store(_ waivers: [Waiver], source: String) async throws {
         try await database.write { db in
-            if let environment { try Self.requireEnvironment(environment, in: db) }
-            try DecisionStore.insert(waiver, in: db)
-            var details = ["vulnerability": vulnerability, "expiresAt": Timestamp.format(expiresAt), "justification": waiver.justification]
-            if let environment { details["environment"] = environment }
-            try AuditLog.append(
-                actor: person.name, action: "waiver.add", subject: digest.map { "image:" + $0.rawValue } ?? "repository:" + (repositoryPattern ?? ""),
-                details: details, at: now, in: db)
+            for waiver in waivers {
+                if let environment = waiver.environment { try Self.requireEnvironment(environment, in: db) }
+                try DecisionStore.insert(waiver, in: db)
+                var details = [
+                    "vulnerability": waiver.vulnerability, "expiresAt": Timestamp.format(waiver.expiresAt), "justification": waiver.justification,
+                    "source": source,
+                ]
+                if let environment = waiver.environment { details["environment"] = environment }
+                try AuditLog.append(
+                    actor: waiver.createdBy, action: "waiver.add",
+                    subject: waiver.digest.map { "image:" + $0.rawValue } ?? "repository:" + (waiver.repositoryPattern ?? ""), details: details,
+                    at: waiver.createdAt, in: db)
+            }
         }
-        return waiver
     }
 
     /// An admin's forced clearance, flagged everywhere, for `hours` (default 4, at most 24).

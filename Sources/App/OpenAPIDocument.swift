@@ -214,6 +214,8 @@ enum OpenAPIDocument {
         "DeploymentList": object(["deployments": arrayOf("Deployment")], required: ["deployments"]),
         "AdmissionReview": .object(["description": .string("Kubernetes admission.k8s.io/v1 AdmissionReview"), "type": .string("object")]),
         "ImageReview": .object(["description": .string("Kubernetes imagepolicy.k8s.io/v1alpha1 ImageReview"), "type": .string("object")]),
+        "OpenVEX": .object(["description": .string("An OpenVEX document (https://openvex.dev/ns)"), "type": .string("object")]),
+        "WaiverList": object(["waivers": arrayOf("WaiverRecord")], required: ["waivers"]),
         "BreakGlassConfirmation": object(["environment": string], required: ["environment"]),
         "BreakGlassRecord": object(["id": string, "digest": string, "environment": string, "createdBy": string, "expiresAt": string], required: ["id", "expiresAt"]),
     ]
