@@ -38,7 +38,7 @@ let package = Package(
             dependencies: ["App", "Domain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .executableTarget(
-            name: "shipgate-bench", dependencies: ["App", "TestSupport", "Crypto", "Domain"], swiftSettings: strict),
+            name: "shipgate-bench", dependencies: ["App", "TestSupport", "Crypto", "Domain", "Store"], swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["App", "SQLite", "Store", "Crypto", "CPosix", "HTTPCore", "Domain"], swiftSettings: strict),
 
         // Build-time embedding of migrations/*.sql into the Store module.

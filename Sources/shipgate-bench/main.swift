@@ -2,16 +2,20 @@ import App
 import Crypto
 import Domain
 import Foundation
+import Store
 import TestSupport
 
 // Ingest benchmark: signed attestations per second over HTTP keep-alive, and the time to ingest a large
 // Trivy report, against a real server in this process on loopback. Build with `-c release`.
-// Usage: shipgate-bench [attestations-per-algorithm] [connections] [findings]
+// Then clearance answers from a database seeded with many digests, at 1 and 64 keep-alive connections,
+// next to /healthz on the same server.
+// Usage: shipgate-bench [attestations-per-algorithm] [connections] [findings] [seeded-digests]
 
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let attestationCount = arguments.count > 0 ? arguments[0] : 4000
 let connections = arguments.count > 1 ? arguments[1] : 16
 let findingCount = arguments.count > 2 ? arguments[2] : 5000
+let seededDigests = arguments.count > 3 ? arguments[3] : 100_000
 
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
@@ -116,7 +120,87 @@ func run() async throws {
     print(
         "Trivy report, \(findingCount) findings (\(report.utf8.count / 1024) KiB) | 7     | "
             + String(format: "%10.1f | %6.1f | %6.1f | %d", 1000 / median(timings), median(timings), timings.max() ?? 0, errors))
+    try await clearanceBenchmark(live, admin: admin)
     await live.stop()
+}
+
+/// Seeds `seededDigests` images with signed provenance, a clean scan and a config straight through the store
+/// (ingesting them over HTTP would take minutes), then asks for random ones.
+func clearanceBenchmark(_ live: LiveServer, admin: String) async throws {
+    let key = try PrivateKey.generate(.ecdsaP256)
+    let keyBody = String(decoding: try JSONSerialization.data(withJSONObject: ["name": "seed", "publicKey": key.publicKey.pemEncoded]), as: UTF8.self)
+    guard try await live.client().request("POST", "/api/v1/keys", token: admin, json: keyBody).status == 201 else {
+        throw TestClientError(description: "seed key registration failed")
+    }
+    let keyID = key.publicKey.id
+    let seedStart = ContinuousClock.now
+    let batch = 2000
+    for start in stride(from: 0, to: seededDigests, by: batch) {
+        let now = Date()
+        try await live.server.database.write { db in
+            for index in start..<min(start + batch, seededDigests) {
+                let digest = try Digest(parsing: benchDigest(index))
+                let attestation = VerifiedAttestation(
+                    id: SHA256.hexDigest(Array("seed-\(index)".utf8)), payloadType: "application/vnd.in-toto+json",
+                    statementType: "https://in-toto.io/Statement/v1", predicateType: "https://slsa.dev/provenance/v1",
+                    subjects: [Subject(name: "registry.example.com/bench/app", digest: digest)], verifiedKeyIDs: [keyID],
+                    predicate: .provenance(
+                        ProvenanceSummary(
+                            slsaVersion: "v1", builderID: "https://example.com/builder", buildType: nil, sourceRepository: nil, sourceCommit: nil,
+                            invocationID: nil, startedOn: nil, finishedOn: nil)), envelope: [])
+                try EvidenceStore.putBlob(sha256: attestation.id, mediaType: "application/octet-stream", bytes: [], withheldReason: nil, at: now, in: db)
+                try EvidenceStore.insertAttestation(attestation, blobSHA256: attestation.id, postedBy: "seed", at: now, in: db)
+                let report = ScanReport(format: .trivy, scanner: "trivy", scannedAt: now, findings: [
+                    Finding(id: "CVE-2024-\(index % 1000)", package: "libexample", installedVersion: "1.0", fixedVersion: "1.1", severity: .low)
+                ])
+                try EvidenceStore.insertScan(
+                    report, id: "scan-\(index)", digest: digest, blobSHA256: attestation.id, attestationID: nil, postedBy: "seed", receivedAt: now, in: db)
+            }
+        }
+    }
+    let seedTime = ContinuousClock.now - seedStart
+    print("")
+    print("seeded \(seededDigests) digests in \(seedTime.components.seconds) s; clearance asks env=staging for random seeded digests")
+    print("")
+    print("scenario                              | connections | requests | req/s    | p50 ms | p99 ms | errors")
+    print("--------------------------------------|-------------|----------|----------|--------|--------|-------")
+    for clients in [1, 64] {
+        for (label, clearance) in [("/healthz", false), ("clearance (200, signed receipt)", true)] {
+            let perClient = clients == 1 ? 4000 : 400
+            let port = live.port
+            let start = ContinuousClock.now
+            let results = try await TestThread.runParallel(clients) { worker -> (latencies: [Double], errors: Int) in
+                let client = try TestClient(port: port, timeout: .seconds(30))
+                var generator = SystemRandomNumberGenerator()
+                var latencies: [Double] = []
+                var errors = 0
+                for _ in 0..<perClient {
+                    let index = Int.random(in: 0..<seededDigests, using: &generator)
+                    let path = clearance ? "/api/v1/clearance/\(benchDigest(index))?env=staging" : "/healthz"
+                    let request = "GET \(path) HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer \(admin)\r\n\r\n"
+                    let sent = ContinuousClock.now
+                    try client.send(Array(request.utf8))
+                    let response = try client.readResponse()
+                    let elapsed = ContinuousClock.now - sent
+                    latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                    if response.status != 200 { errors += 1 }
+                }
+                return (latencies, errors)
+            }
+            let wall = ContinuousClock.now - start
+            let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+            let latencies = results.flatMap { $0.latencies }
+            print(
+                label.padding(toLength: 38, withPad: " ", startingAt: 0) + "| "
+                    + String(format: "%11d | %8d | %8.0f | %6.2f | %6.2f | %d", clients, latencies.count, Double(latencies.count) / seconds,
+                        median(latencies), percentile(latencies, 0.99), results.reduce(0) { $0 + $1.errors }))
+        }
+    }
+}
+
+/// The digest of seeded image `index`.
+func benchDigest(_ index: Int) -> String {
+    "sha256:" + SHA256.hexDigest(Array("bench-image-\(index)".utf8))
 }
 
 try await run()
