@@ -35,7 +35,9 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "shipgate",
-            dependencies: ["App", "Domain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "App", "Domain", "HTTPCore", "HTTPServer", "SQLite", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "shipgate-bench", dependencies: ["App", "TestSupport", "Crypto", "Domain", "Store"], swiftSettings: strict),
@@ -56,7 +58,9 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "Crypto", "Domain"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["shipgate", "TestSupport", "Crypto"], swiftSettings: strict),
+        .testTarget(
+            name: "CLITests", dependencies: ["shipgate", "App", "TestSupport", "Crypto", "Domain", "HTTPCore", "HTTPServer", "SQLite", "Store"],
+            swiftSettings: strict),
         .testTarget(
             name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "Store", "SQLite", "Domain", "Crypto"], exclude: ["Fixtures"],
             swiftSettings: strict),

@@ -3,6 +3,7 @@ import Domain
 import Policy
 import SQLite
 import Store
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -17,6 +18,8 @@ struct DecisionService: Sendable {
     let database: Database
     let keyRing: KeyRing
     let clock: @Sendable () -> Date
+    /// Parsed policies by environment and version: a stored version never changes, so parsing it once is enough.
+    let policies = PolicyCache()
 
     /// Promotion chains deeper than this are refused as misconfiguration.
     static let maxPromotionDepth = 8
@@ -25,7 +28,7 @@ struct DecisionService: Sendable {
     func decide(_ digest: Digest, environment: String) async throws -> Decision {
         let now = clock()
         return try await database.read { db in
-            try Self.decide(digest, environment: environment, now: now, visiting: [], in: db)
+            try Self.decide(digest, environment: environment, now: now, visiting: [], policies: policies, in: db)
         }
     }
 
@@ -33,21 +36,24 @@ struct DecisionService: Sendable {
     func decide(_ digests: [Digest], environment: String) async throws -> [Decision] {
         let now = clock()
         return try await database.read { db in
-            try digests.map { try Self.decide($0, environment: environment, now: now, visiting: [], in: db) }
+            try digests.map { try Self.decide($0, environment: environment, now: now, visiting: [], policies: policies, in: db) }
         }
     }
 
-    static func decide(_ digest: Digest, environment: String, now: Date, visiting: Set<String>, in db: SQLiteConnection) throws -> Decision {
+    static func decide(
+        _ digest: Digest, environment: String, now: Date, visiting: Set<String>, policies: PolicyCache, in db: SQLiteConnection
+    ) throws -> Decision {
         guard let stored = try PolicyStore.current(environment: environment, in: db) else {
             throw APIError.notFound("unknown environment '\(environment)'; known: \(try PolicyStore.environments(in: db).joined(separator: ", "))")
         }
-        let known = Set(try PolicyStore.environments(in: db))
-        let policy: EnvironmentPolicy
-        switch parsePolicy(stored.document, environment: environment, knownEnvironments: known) {
-        case .success(let parsed): policy = parsed
-        // A stored policy that no longer validates decides nothing.
-        case .failure(let error):
-            throw StoreError.invalid("the stored \(environment) policy v\(stored.version) does not validate: \(error.message)")
+        let policy = try policies.policy(stored) {
+            let known = Set(try PolicyStore.environments(in: db))
+            switch parsePolicy(stored.document, environment: environment, knownEnvironments: known) {
+            case .success(let parsed): return parsed
+            // A stored policy that no longer validates decides nothing.
+            case .failure(let error):
+                throw StoreError.invalid("the stored \(environment) policy v\(stored.version) does not validate: \(error.message)")
+            }
         }
         let evidence = try EvidenceStore.evidence(for: digest, in: db)
         let waivers = try DecisionStore.candidateWaivers(digest: digest, at: now, in: db)
@@ -61,7 +67,8 @@ struct DecisionService: Sendable {
                 clearedIn[other] = false
                 continue
             }
-            let upstream = try decide(digest, environment: other, now: now, visiting: visiting.union([environment]), in: db)
+            let upstream = try decide(
+                digest, environment: other, now: now, visiting: visiting.union([environment]), policies: policies, in: db)
             clearedIn[other] = upstream.cleared
         }
         let breakGlass = try DecisionStore.latestBreakGlass(digest: digest, environment: environment, in: db)
@@ -82,5 +89,22 @@ func parsePolicy(_ bytes: [UInt8], environment: String, knownEnvironments: Set<S
         return .success(try PolicyParser.parse(bytes, environment: environment, knownEnvironments: knownEnvironments))
     } catch {
         return .failure(error)
+    }
+}
+
+/// Validated policies keyed by environment, version and the document's bytes (a row edited behind the
+/// server's back is parsed again, and fails closed if it no longer validates).
+final class PolicyCache: Sendable {
+    private let entries = Mutex<[String: EnvironmentPolicy]>([:])
+
+    func policy(_ stored: PolicyStore.Version, parse: () throws -> EnvironmentPolicy) throws -> EnvironmentPolicy {
+        let key = "\(stored.environment)#\(stored.version)#\(SHA256.hexDigest(stored.document))"
+        if let cached = entries.withLock({ $0[key] }) { return cached }
+        let parsed = try parse()
+        entries.withLock { entries in
+            if entries.count > 1000 { entries.removeAll() }
+            entries[key] = parsed
+        }
+        return parsed
     }
 }

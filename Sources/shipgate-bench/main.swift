@@ -28,24 +28,15 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 }
 
 func envelope(for index: Int, algorithmTag: String, key: PrivateKey) throws -> String {
-    let hex = SHA256.hexDigest(Array("\(algorithmTag)-\(index)".utf8))
-    let statement: [String: Any] = [
-        "_type": "https://in-toto.io/Statement/v1", "subject": [["name": "registry.example.com/bench/app", "digest": ["sha256": hex]]],
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": [
+    try signedEnvelope(
+        digest: SHA256.hexDigest(Array("\(algorithmTag)-\(index)".utf8)), predicateType: "https://slsa.dev/provenance/v1",
+        predicate: [
             "buildDefinition": ["buildType": "https://example.com/build/v1", "externalParameters": ["repository": "https://example.com/repo"]],
             "runDetails": ["builder": ["id": "https://example.com/builder"], "metadata": ["invocationId": "run-\(index)"]],
-        ],
-    ]
-    let payload = Array(try JSONSerialization.data(withJSONObject: statement, options: [.sortedKeys]))
-    let type = "application/vnd.in-toto+json"
-    let pae = Array("DSSEv1 \(type.utf8.count) \(type) \(payload.count) ".utf8) + payload
-    let signature = try key.signature(for: pae)
-    let object: [String: Any] = ["payloadType": type, "payload": Base64.encode(payload), "signatures": [["keyid": "", "sig": Base64.encode(signature)]]]
-    return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        ], key: key, name: "registry.example.com/bench/app")
 }
 
-func trivyReport(findings: Int) throws -> String {
+func largeTrivyReport(findings: Int) throws -> String {
     var vulnerabilities: [[String: Any]] = []
     let severities = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
     for index in 0..<findings {
@@ -105,7 +96,7 @@ func run() async throws {
             "attestation ingest, \(tag.padding(toLength: 10, withPad: " ", startingAt: 0))        | \(String(attestationCount).padding(toLength: 5, withPad: " ", startingAt: 0)) | "
                 + String(format: "%10.0f | %6.2f | %6.2f | %d", Double(attestationCount) / seconds, median(latencies), percentile(latencies, 0.99), errors))
     }
-    let report = try trivyReport(findings: findingCount)
+    let report = try largeTrivyReport(findings: findingCount)
     var timings: [Double] = []
     var errors = 0
     for run in 0..<7 {

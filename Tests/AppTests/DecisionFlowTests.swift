@@ -4,17 +4,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// A Trivy report with the given findings (id, severity, fixed version), built in the test.
-func trivyReport(_ findings: [(String, String, String)], createdAt: Date) throws -> String {
-    try jsonBody([
-        "SchemaVersion": 2, "CreatedAt": Timestamp.format(createdAt), "ArtifactName": "registry.example.com/team/app", "ArtifactType": "container_image",
-        "Results": [[
-            "Target": "app", "Class": "os-pkgs", "Type": "debian",
-            "Vulnerabilities": findings.map { ["VulnerabilityID": $0.0, "PkgName": "libexample", "InstalledVersion": "1.0", "FixedVersion": $0.2, "Severity": $0.1] },
-        ]],
-    ])
-}
-
 /// Verifies a compact JWS receipt against the server's JWKS, independently of the server's code.
 func verifyReceipt(_ receipt: String, jwks: [String: Any]) throws -> [String: Any] {
     let parts = receipt.split(separator: ".", omittingEmptySubsequences: false).map(String.init)

@@ -291,3 +291,38 @@ final class ClearanceStubResponder: HTTPResponder {
         }
     }
 }
+
+@Suite struct CheckAgainstTheRealServerTests {
+    @Test func clearedExitsZeroWithAReceiptAndNotClearedExitsOne() async throws {
+        try await withLiveServer { live in
+            let admin = try await live.token([.admin])
+            let signer = try PrivateKey.generate(.ed25519)
+            _ = try await live.trustKey(signer.publicKey.pemEncoded, name: "ci", admin: admin)
+            let hex = String(repeating: "7c", count: 32)
+            let provenance = try signedEnvelope(
+                digest: hex, predicateType: "https://slsa.dev/provenance/v1",
+                predicate: ["buildDefinition": ["buildType": "https://example.com/b"], "runDetails": ["builder": ["id": "https://example.com/builder"]]],
+                key: signer)
+            #expect(try await live.client().request("POST", "/api/v1/attestations", token: admin, json: provenance).status == 201)
+            #expect(try await live.client().request(
+                "POST", "/api/v1/scans?digest=sha256:\(hex)", token: admin, json: try trivyReport([], createdAt: Date())).status == 201)
+            let reader = try await live.token([.clearanceRead], name: "deployer")
+            let directory = try TemporaryDirectory("check")
+            defer { directory.remove() }
+            let server = "http://127.0.0.1:\(live.port)"
+            let cleared = try await CLI.run(
+                ["check", "registry.example.com/team/app@sha256:\(hex)", "--env", "staging", "--server", server, "--receipt", directory.file("r.jws")],
+                environment: ["SHIPGATE_TOKEN": reader])
+            #expect(cleared.status == 0, "\(cleared.stdout)\(cleared.stderr)")
+            #expect(cleared.stdout.contains("CLEARED"))
+            #expect((try? String(contentsOfFile: directory.file("r.jws"), encoding: .utf8))?.split(separator: ".").count == 3)
+            let production = try await CLI.run(["check", "sha256:\(hex)", "--env", "production", "--server", server, "--token", reader])
+            #expect(production.status == 1, "\(production.stdout)\(production.stderr)")
+            #expect(production.stdout.contains("NOT CLEARED"))
+            let unknown = try await CLI.run(["check", "sha256:\(String(repeating: "0", count: 64))", "--env", "staging", "--server", server, "--token", reader])
+            #expect(unknown.status == 1)
+            let badToken = try await CLI.run(["check", "sha256:\(hex)", "--env", "staging", "--server", server, "--token", "sgt_nope"])
+            #expect(badToken.status == 2)
+        }
+    }
+}
