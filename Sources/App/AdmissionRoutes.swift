@@ -70,7 +70,6 @@ enum AdmissionRoutes {
                 summary: "Kubernetes validating admission webhook (AdmissionReview v1, ?env=): denies images without a digest or not cleared",
                 requestSchema: "AdmissionReview", responseSchema: "AdmissionReview", maxBodyBytes: 4 * 1024 * 1024
             ) { request in
-                let environment = try environmentParameter(request)
                 try checkDepth(request.http.body)
                 guard let review = try? JSONDecoder().decode(Review.self, from: Data(request.http.body)) else {
                     throw APIError.badRequest("not an AdmissionReview (admission.k8s.io/v1)")
@@ -78,7 +77,17 @@ enum AdmissionRoutes {
                 guard review.kind == "AdmissionReview", let admission = review.request else {
                     throw APIError.invalid("expected kind AdmissionReview with a request")
                 }
-                let outcome = try await judge(admission, environment: environment, decisions: decisions, log: services.log)
+                // The namespace mapping decides first; the webhook URL's ?env= is the fallback.
+                let mapped = NamespaceMapping.environment(for: admission.namespace, in: services.namespaceEnvironments)
+                let outcome: Outcome
+                if let environment = mapped ?? request.http.queryValue("env"), !environment.isEmpty {
+                    outcome = try await judge(admission, environment: environment, decisions: decisions, log: services.log)
+                } else if services.namespaceEnvironments.isEmpty {
+                    throw APIError.badRequest("configure the webhook URL with ?env=<environment>")
+                } else {
+                    outcome = Outcome(
+                        allowed: false, message: "namespace \(admission.namespace ?? "(none)") maps to no environment; denied", warnings: [])
+                }
                 struct Reply: Encodable {
                     struct Response: Encodable {
                         struct Status: Encodable { let code: Int; let message: String }

@@ -16,6 +16,7 @@ final class Services: Sendable {
     let decisions: DecisionService
     let actions: DecisionActions
     let receipts: ReceiptKeys
+    let namespaceEnvironments: [NamespaceMapping]
     let metrics: Metrics
     let log: LogSink
     let staticFiles: StaticFiles
@@ -25,7 +26,7 @@ final class Services: Sendable {
 
     init(
         database: Database, migrations: [Migration], accounts: Accounts, evidence: EvidenceService, decisions: DecisionService,
-        actions: DecisionActions, receipts: ReceiptKeys, metrics: Metrics, log: LogSink, staticFiles: StaticFiles,
+        actions: DecisionActions, receipts: ReceiptKeys, namespaceEnvironments: [NamespaceMapping], metrics: Metrics, log: LogSink, staticFiles: StaticFiles,
         clock: @escaping @Sendable () -> Date, openConnections: @escaping @Sendable () -> Int
     ) {
         self.database = database
@@ -35,6 +36,7 @@ final class Services: Sendable {
         self.decisions = decisions
         self.actions = actions
         self.receipts = receipts
+        self.namespaceEnvironments = namespaceEnvironments
         self.metrics = metrics
         self.log = log
         self.staticFiles = staticFiles

@@ -34,6 +34,9 @@ public struct ServerOptions: Sendable {
     public var synchronous: SynchronousMode = .full
     /// The password hasher (scrypt, N = 2^15); one instance, so its concurrency cap holds server-wide.
     public var passwordHasher = PasswordHasher()
+    /// Kubernetes namespace patterns (`*` wildcards) mapped to environments for the admission webhook, first match wins;
+    /// a request whose namespace matches none uses the webhook URL's `?env=`.
+    public var namespaceEnvironments: [NamespaceMapping] = []
     /// The time source for expiry decisions; tests move it instead of sleeping.
     public var clock: @Sendable () -> Date = { Date() }
 
@@ -106,7 +109,8 @@ public final class ShipgateServer: Sendable {
                 database: database, migrations: migrations, accounts: accounts,
                 evidence: EvidenceService(database: database, keyRing: keyRing, clock: options.clock),
                 decisions: DecisionService(database: database, keyRing: keyRing, clock: options.clock),
-                actions: DecisionActions(database: database, clock: options.clock), receipts: receipts, metrics: Metrics(version: Shipgate.version), log: log,
+                actions: DecisionActions(database: database, clock: options.clock), receipts: receipts,
+                namespaceEnvironments: options.namespaceEnvironments, metrics: Metrics(version: Shipgate.version), log: log,
                 staticFiles: StaticFiles(root: options.publicDirectory), clock: options.clock, openConnections: { connections.read() })
             var routes =
                 HealthRoutes.routes(services) + AccountRoutes.routes(services) + KeyRoutes.routes(services) + EvidenceRoutes.routes(services)

@@ -23,6 +23,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Directory of static dashboard assets (env SHIPGATE_PUBLIC_DIR).")
     var publicDir: String = Environment.value("SHIPGATE_PUBLIC_DIR") ?? "Public"
 
+    @Option(help: "Admission: namespaces matching PATTERN use ENVIRONMENT's policy, as PATTERN=ENVIRONMENT (repeatable; env SHIPGATE_NAMESPACE_ENVIRONMENTS, comma-separated).")
+    var namespaceEnv: [String] = []
+
     @Option(help: "Log format: text or json (env SHIPGATE_LOG_FORMAT).")
     var logFormat: String = Environment.value("SHIPGATE_LOG_FORMAT") ?? "text"
 
@@ -41,6 +44,12 @@ struct Serve: AsyncParsableCommand {
         options.tlsKey = tlsKey ?? Environment.value("SHIPGATE_TLS_KEY")
         options.publicDirectory = publicDir
         options.adminPassword = Environment.value("SHIPGATE_ADMIN_PASSWORD")
+        let mappings = namespaceEnv.isEmpty ? (Environment.value("SHIPGATE_NAMESPACE_ENVIRONMENTS")?.split(separator: ",").map(String.init) ?? []) : namespaceEnv
+        do {
+            options.namespaceEnvironments = try mappings.map(NamespaceMapping.init(parsing:))
+        } catch {
+            throw ValidationError(error.message)
+        }
 
         // Signals are taken by dispatch sources, so the process is never killed mid-request by SIGINT/SIGTERM.
         signal(SIGPIPE, SIG_IGN)

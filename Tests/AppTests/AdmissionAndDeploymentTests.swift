@@ -1,3 +1,4 @@
+import App
 import Crypto
 import Domain
 import Foundation
@@ -78,6 +79,36 @@ import TestSupport
                 try await world.post("/k8s/admission?env=staging", token: world.admin, json: try Fixture.text("kubewarden-review-pod_with_flexvolume.json")))
             #expect(full["allowed"] as? Bool == false)
             #expect(full["uid"] as? String == "705ab4f5-6393-11e8-b7cc-42010a800002")
+        }
+    }
+
+    @Test func namespacesMapToEnvironments() async throws {
+        let clock = ManualClock(Date())
+        let mappings = try ["prod-*=production", "dev=staging"].map(NamespaceMapping.init(parsing:))
+        try await withLiveServer({
+            $0.clock = { clock.now }
+            $0.namespaceEnvironments = mappings
+        }) { live in
+            let admin = try await live.token([.admin])
+            let signer = try PrivateKey.generate(.ecdsaP256)
+            _ = try await live.trustKey(signer.publicKey.pemEncoded, name: "ci", admin: admin)
+            let world = DecisionFlowTests.World(
+                live: live, clock: clock, admin: admin, ci: try await live.token([.evidenceWrite], name: "ci"), signer: signer, keyID: signer.publicKey.id)
+            try await DecisionFlowTests.postEvidence(world)
+            func admit(namespace: String, query: String = "") async throws -> Bool? {
+                var object = try #require(try JSONSerialization.jsonObject(with: Data(try Self.review(images: ["app@\(Self.digest)"]).utf8)) as? [String: Any])
+                var request = object["request"] as! [String: Any]
+                request["namespace"] = namespace
+                object["request"] = request
+                let reply = try await world.post("/k8s/admission\(query)", token: admin, json: try jsonBody(object))
+                return try Self.response(reply)["allowed"] as? Bool
+            }
+            #expect(try await admit(namespace: "dev") == true)  // staging: cleared
+            #expect(try await admit(namespace: "prod-eu") == false)  // production: needs approval
+            #expect(try await admit(namespace: "prod-eu", query: "?env=staging") == false)  // the mapping wins over ?env=
+            #expect(try await admit(namespace: "other") == false)  // unmapped and no ?env=: denied
+            #expect(try await admit(namespace: "other", query: "?env=staging") == true)
+            #expect(throws: APIError.self) { try NamespaceMapping(parsing: "no-equals") }
         }
     }
 
