@@ -59,8 +59,7 @@ struct DecisionService: Sendable {
         let waivers = try DecisionStore.candidateWaivers(digest: digest, at: now, in: db)
         let waivable = try DecisionStore.findings(
             scanIDs: evidence?.scans.map(\.id) ?? [], vulnerabilities: Set(waivers.map(\.vulnerability)), in: db)
-        var activeKeys: [String: String] = [:]
-        for key in try KeyStore.all(in: db) where key.isActive { activeKeys[key.id] = key.name }
+        let activeKeys = try KeyStore.activeNames(in: db)
         var clearedIn: [String: Bool] = [:]
         for other in policy.promotion?.requireClearedIn ?? [] where other != environment {
             guard !visiting.contains(other), visiting.count < maxPromotionDepth else {

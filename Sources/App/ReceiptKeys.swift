@@ -16,6 +16,8 @@ public final class ReceiptKeys: Sendable {
     struct Loaded: Sendable {
         let signingKID: String
         let signingKey: PrivateKey
+        /// The base64url JWS header for `signingKID`, encoded once.
+        let encodedHeader: String
         /// Every key (retired ones too), for the JWKS.
         let published: [(kid: String, x: String)]
     }
@@ -63,9 +65,8 @@ public final class ReceiptKeys: Sendable {
         guard let loaded = loaded.withLock({ $0 }) else { throw APIError.unavailable }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let header = try encoder.encode(["alg": "EdDSA", "kid": loaded.signingKID, "typ": "JWT"])
         let body = try encoder.encode(payload)
-        let signingInput = Base64URL.encode(Array(header)) + "." + Base64URL.encode(Array(body))
+        let signingInput = loaded.encodedHeader + "." + Base64URL.encode(Array(body))
         let signature = try loaded.signingKey.signature(for: Array(signingInput.utf8))
         return signingInput + "." + Base64URL.encode(signature)
     }
@@ -78,7 +79,10 @@ public final class ReceiptKeys: Sendable {
             let publicKey = try PrivateKey(pemEncoded: key.privateKeyPEM).publicKey
             published.append((key.kid, Base64URL.encode(publicKey.derEncoded.suffix(32))))
         }
-        loaded.withLock { $0 = Loaded(signingKID: current.kid, signingKey: signingKey, published: published) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let header = Base64URL.encode(Array(try encoder.encode(["alg": "EdDSA", "kid": current.kid, "typ": "JWT"])))
+        loaded.withLock { $0 = Loaded(signingKID: current.kid, signingKey: signingKey, encodedHeader: header, published: published) }
     }
 
     private static func addKey(at now: Date, in db: SQLiteConnection, actor: String) throws {

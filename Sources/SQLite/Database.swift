@@ -70,12 +70,11 @@ public final class Database: Sendable {
         }
         let index = try await readers.acquire()
         defer { readers.release(index) }
-        let reader = readers.readers[index]
-        return try await withCheckedThrowingContinuation { continuation in
-            reader.queue.async {
-                continuation.resume(with: Result { try Database.runRead(reader.connection, body) })
-            }
-        }
+        // The pool lends this connection to this caller alone until release, which is the one-at-a-time
+        // use SQLITE_OPEN_NOMUTEX needs. A read is short CPU work on memory-mapped pages, so it runs right
+        // here: hopping to the reader's queue and back cost two thread wake-ups per read (measured: clearance
+        // at 64 connections went from about 6,600 to see Benchmarks in the README).
+        return try Database.runRead(readers.readers[index].connection, body)
     }
 
     /// Runs body inside the writer's transaction; concurrent writes are committed together (group commit):

@@ -40,6 +40,16 @@ public enum KeyStore {
         try db.query("SELECT \(columns) FROM trusted_keys ORDER BY name").map(key)
     }
 
+    /// Active keys as id → name, without decoding their restrictions (for decisions).
+    public static func activeNames(in db: SQLiteConnection) throws -> [String: String] {
+        var names: [String: String] = [:]
+        for row in try db.query("SELECT id, name FROM trusted_keys WHERE revoked_at IS NULL") {
+            guard let id = row.string(0), let name = row.string(1) else { throw StoreError.invalid("unreadable trusted_keys row") }
+            names[id] = name
+        }
+        return names
+    }
+
     /// A cheap fingerprint of the key set (ids and revocations), to know when a cached key ring is stale.
     public static func fingerprint(in db: SQLiteConnection) throws -> String {
         try db.query("SELECT id, revoked_at FROM trusted_keys ORDER BY id").map { "\($0.string(0) ?? ""):\($0.string(1) ?? "")" }
