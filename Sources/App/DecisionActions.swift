@@ -57,7 +57,7 @@ struct DecisionActions: Sendable {
         }
         if refused {
             // The refusal is recorded in its own transaction: the refused change itself never happened.
-            try await database.write { db in
+            _ = try await database.write { db in
                 try AuditLog.append(
                     actor: person.name, action: "approval.refuse", subject: "image:" + digest.rawValue,
                     details: ["environment": environment, "reason": "posted evidence for this digest"], at: now, in: db)

@@ -334,7 +334,7 @@ public struct EvidenceService: Sendable {
 
     private func audit(actor: String, action: String, subject: String, details: [String: String]) async throws {
         let now = clock()
-        try await database.write { db in
+        _ = try await database.write { db in
             try AuditLog.append(actor: actor, action: action, subject: subject, details: details, at: now, in: db)
         }
     }
