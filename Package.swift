@@ -36,7 +36,8 @@ let package = Package(
         .executableTarget(
             name: "shipgate",
             dependencies: [
-                "App", "Domain", "HTTPCore", "HTTPServer", "SQLite", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "App", "Crypto", "Domain", "Evidence", "HTTPCore", "HTTPServer", "SQLite", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .executableTarget(

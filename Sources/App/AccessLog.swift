@@ -29,16 +29,23 @@ public final class LogSink: Sendable {
         self.output = output
     }
 
-    /// One access-log line: method, path without query, status, bytes, microseconds, client address.
-    func access(method: String, path: String, route: String, status: Int, bytes: Int, micros: Int, remote: String) {
+    /// One access-log line: method, path without query, status, bytes, microseconds, client address and request id
+    /// (`rid=-` / no `requestId` for protocol errors answered before a request existed). The id is safe to print:
+    /// `RequestID` only accepts or makes `[A-Za-z0-9._-]`.
+    func access(
+        method: String, path: String, route: String, status: Int, bytes: Int, micros: Int, remote: String, requestID: String? = nil
+    ) {
         switch format {
         case .text:
-            write("\(Timestamp.format(Date())) \(method) \(Self.sanitize(path)) \(status) \(bytes)B \(micros)us \(remote)")
+            write(
+                "\(Timestamp.format(Date())) \(method) \(Self.sanitize(path)) \(status) \(bytes)B \(micros)us \(remote) rid=\(requestID ?? "-")")
         case .json:
-            writeJSON([
+            var fields: [String: Field] = [
                 "ts": .string(Timestamp.format(Date())), "kind": .string("access"), "method": .string(method), "path": .string(path),
                 "route": .string(route), "status": .int(status), "bytes": .int(bytes), "micros": .int(micros), "remote": .string(remote),
-            ])
+            ]
+            if let requestID { fields["requestId"] = .string(requestID) }
+            writeJSON(fields)
         }
     }
 
@@ -48,10 +55,16 @@ public final class LogSink: Sendable {
     /// An error message; `message` must not contain secrets.
     public func error(_ message: String) { event("error", message) }
 
+    /// Inside a request (the handler's task), the line carries that request's id.
     private func event(_ level: String, _ message: String) {
+        let requestID = CurrentRequest.value?.requestID
         switch format {
-        case .text: write("\(Timestamp.format(Date())) [\(level)] \(Self.sanitize(message))")
-        case .json: writeJSON(["ts": .string(Timestamp.format(Date())), "level": .string(level), "message": .string(message)])
+        case .text:
+            write("\(Timestamp.format(Date())) [\(level)] \(Self.sanitize(message))\(requestID.map { " rid=\($0)" } ?? "")")
+        case .json:
+            var fields: [String: Field] = ["ts": .string(Timestamp.format(Date())), "level": .string(level), "message": .string(message)]
+            if let requestID { fields["requestId"] = .string(requestID) }
+            writeJSON(fields)
         }
     }
 

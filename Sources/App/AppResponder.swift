@@ -1,8 +1,10 @@
+import Crypto
 import Domain
 import HTTPCore
 import HTTPServer
 import SQLite
 import Store
+import Synchronization
 
 /// The application as the HTTP server sees it: routing, authentication, authorization, error mapping,
 /// security headers, access log and metrics. Handlers only see authorized `AppRequest`s.
@@ -33,12 +35,14 @@ final class AppResponder: HTTPResponder {
 
     func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         let start = ContinuousClock.now
+        let requestID = RequestID.accepting(request.headers[RequestID.headerName]) ?? RequestID.generate()
         let label: String
         var response: HTTPResponse
         switch router.match(method: request.method, path: request.path) {
         case .found(let route, let parameters):
             label = route.pattern
-            response = await RemoteAddress.$current.withValue(context.remoteAddress) { await route.handler(request, parameters) }
+            let current = CurrentRequest(remoteAddress: context.remoteAddress, requestID: requestID)
+            response = await CurrentRequest.$value.withValue(current) { await route.handler(request, parameters) }
         case .methodNotAllowed(let allowed):
             label = "unmatched"
             let message = "this path does not accept \(request.method.rawValue)"
@@ -53,12 +57,13 @@ final class AppResponder: HTTPResponder {
                 : HTMLPage.error(.notFound, message: "There is no such page.")
         }
         Self.addSecurityHeaders(to: &response, path: request.path)
+        response.headers.set(RequestID.headerName, requestID)
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         services.metrics.record(route: label, method: request.method.rawValue, status: response.status.code, seconds: seconds)
         services.log.access(
             method: request.method.rawValue, path: request.path, route: label, status: response.status.code, bytes: response.body.count,
-            micros: Int(seconds * 1_000_000), remote: context.remoteAddress)
+            micros: Int(seconds * 1_000_000), remote: context.remoteAddress, requestID: requestID)
         return response
     }
 
@@ -66,19 +71,39 @@ final class AppResponder: HTTPResponder {
     private static func run(
         _ route: AppRoute, request: HTTPRequest, parameters: RouteParameters, authenticator: Authenticator, services: Services
     ) async -> HTTPResponse {
+        var principal: Principal?
         do {
-            var principal: Principal?
             if case .scope(let scope) = route.access {
                 let authenticated = try await authenticator.authenticate(request)
+                principal = authenticated
                 guard authenticated.allows(scope) else {
                     throw APIError.forbidden("this action needs the '\(scope.rawValue)' scope\(authenticated.role.map { " and a role that grants it (you are \($0.rawValue))" } ?? "")")
                 }
-                principal = authenticated
             }
             let appRequest = AppRequest(http: request, parameters: parameters, principal: principal, remoteAddress: RemoteAddress.current)
             return try await route.handler(appRequest)
         } catch {
-            return JSONBody.response(for: apiError(for: error, services: services))
+            let apiError = apiError(for: error, services: services)
+            if apiError.status == .forbidden, let principal {
+                await auditRefusal(principal: principal, route: route, reason: apiError.message, services: services)
+            }
+            return JSONBody.response(for: apiError)
+        }
+    }
+
+    /// An authenticated principal refused an action: recorded, so misuse of a valid credential is visible.
+    /// (Unauthenticated 401s are not audited: anyone could flood the log with them; the access log and
+    /// metrics count them.) A failure to audit never changes the refusal.
+    private static func auditRefusal(principal: Principal, route: AppRoute, reason: String, services: Services) async {
+        let now = services.clock()
+        do {
+            _ = try await services.database.write { db in
+                try AuditLog.append(
+                    actor: principal.name, action: "access.refuse", subject: "route:\(route.method.rawValue) \(route.pattern)",
+                    details: ["reason": reason], at: now, in: db)
+            }
+        } catch {
+            services.log.error("could not audit a refused request: \(error)")
         }
     }
 
@@ -96,6 +121,7 @@ final class AppResponder: HTTPResponder {
         case let error as SQLiteError where error.isFull: return .storageFull
         default: break
         }
+        // LogSink adds the current request id (a task-local) to the line, so the client's id finds this entry.
         services.log.error("internal error: \(error)")
         return .internalError
     }
@@ -115,7 +141,58 @@ final class AppResponder: HTTPResponder {
     }
 }
 
+/// The request being handled, for handlers, audit entries and log lines (one task-local for both values:
+/// each `withValue` costs an allocation on the hot path).
+struct CurrentRequest: Sendable {
+    let remoteAddress: String
+    let requestID: String
+
+    /// Set by `AppResponder` around every routed handler; nil outside a request (startup, protocol errors).
+    @TaskLocal static var value: CurrentRequest?
+}
+
 /// The client address of the request being handled, for handlers and audit entries.
 enum RemoteAddress {
-    @TaskLocal static var current = "unknown"
+    static var current: String { CurrentRequest.value?.remoteAddress ?? "unknown" }
+}
+
+/// `X-Request-Id`: the client's own when it is short and plain, otherwise one made here; returned on every
+/// response and written to the access log, so a client, a proxy and our logs can name the same request.
+enum RequestID {
+    static let headerName = "X-Request-Id"
+    static let maxLength = 128
+
+    /// `value` when it is 1–128 characters of `[A-Za-z0-9._-]`, else nil (the client's id is then ignored:
+    /// anything else could forge log fields or smuggle markup into log viewers).
+    static func accepting(_ value: String?) -> String? {
+        guard let value else { return nil }
+        let bytes = value.utf8
+        guard !bytes.isEmpty, bytes.count <= maxLength else { return nil }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                continue
+            default:
+                return nil
+            }
+        }
+        return value
+    }
+
+    /// 32 hex characters: a random per-process prefix and a counter. Unique across restarts and replicas (64 random
+    /// bits), and about a hundred times cheaper than a CSPRNG call per request. The counter reveals only the request
+    /// rate, which `/metrics` publishes anyway; request ids carry no authority.
+    static func generate() -> String {
+        let count = counter.add(1, ordering: .relaxed).newValue
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            for index in 0..<16 { buffer[index] = prefix[index] }
+            for index in 0..<16 { buffer[16 + index] = hexDigits[Int(truncatingIfNeeded: count >> UInt64(60 - 4 * index)) & 0xF] }
+            return 32
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let prefix: [UInt8] = SecureRandom.bytes(count: 8).flatMap { [hexDigits[Int($0 >> 4)], hexDigits[Int($0 & 0xF)]] }
+    private static let counter = Atomic<UInt64>(0)
 }

@@ -1,6 +1,7 @@
 import App
 import ArgumentParser
 @preconcurrency import Dispatch
+import SQLite
 
 #if canImport(Glibc)
 import Glibc
@@ -29,6 +30,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log format: text or json (env SHIPGATE_LOG_FORMAT).")
     var logFormat: String = Environment.value("SHIPGATE_LOG_FORMAT") ?? "text"
 
+    @Option(
+        name: .customLong("unsafe-test-synchronous"),
+        help: ArgumentHelp(
+            "TEST ONLY: SQLite synchronous mode, full (default) or normal. normal acknowledges writes a power loss can erase; it exists only so the durability tests can show they fail without FULL.",
+            visibility: .hidden))
+    var unsafeTestSynchronous: String?
+
     func run() async throws {
         var options = ServerOptions()
         options.databasePath = database.db
@@ -44,6 +52,15 @@ struct Serve: AsyncParsableCommand {
         options.tlsKey = tlsKey ?? Environment.value("SHIPGATE_TLS_KEY")
         options.publicDirectory = publicDir
         options.adminPassword = Environment.value("SHIPGATE_ADMIN_PASSWORD")
+        if let unsafeTestSynchronous {
+            guard let mode = SynchronousMode(rawValue: unsafeTestSynchronous.uppercased()) else {
+                throw ValidationError("--unsafe-test-synchronous must be full or normal")
+            }
+            options.synchronous = mode
+            if mode != .full {
+                Output.message("WARNING: synchronous=\(mode.rawValue): acknowledged writes may be lost on power failure. Test use only.")
+            }
+        }
         let mappings = namespaceEnv.isEmpty ? (Environment.value("SHIPGATE_NAMESPACE_ENVIRONMENTS")?.split(separator: ",").map(String.init) ?? []) : namespaceEnv
         do {
             options.namespaceEnvironments = try mappings.map(NamespaceMapping.init(parsing:))

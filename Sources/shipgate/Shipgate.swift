@@ -11,7 +11,19 @@ struct ShipgateCommand: AsyncParsableCommand {
         commandName: "shipgate",
         abstract: "Decides which container image digests are cleared for which environment.",
         version: Shipgate.version,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, KeyCommand.self, ReceiptKeyCommand.self, CheckCommand.self, AuditCommand.self])
+        subcommands: [
+            Serve.self,
+            Migrate.self,
+            UserCommand.self,
+            TokenCommand.self,
+            KeyCommand.self,
+            ReceiptKeyCommand.self,
+            CheckCommand.self,
+            AuditCommand.self,
+            BackupCommand.self,
+            SignCommand.self,
+            KeygenCommand.self,
+        ])
 }
 
 /// `--db` on every command, defaulting to `$SHIPGATE_DB` or `./shipgate.db`.
