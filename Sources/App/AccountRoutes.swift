@@ -56,7 +56,7 @@ enum AccountRoutes {
         return [
             AppRoute(
                 method: .POST, pattern: "/api/v1/users", access: .scope(.admin), summary: "Create a user", requestSchema: "NewUser",
-                responseSchema: "User", successStatus: 201, maxBodyBytes: 16 * 1024
+                responseSchema: "User", successStatus: 201, otherResponses: [409: ("The name is taken", nil)], maxBodyBytes: 16 * 1024
             ) { request in
                 let body = try JSONBody.decode(NewUser.self, from: request.http)
                 guard let role = Role(rawValue: body.role) else { throw APIError.invalid("role must be one of admin, approver, viewer") }
@@ -71,7 +71,7 @@ enum AccountRoutes {
             },
             AppRoute(
                 method: .POST, pattern: "/api/v1/users/{name}/password", access: .scope(.admin), summary: "Set a user's password",
-                requestSchema: "NewPassword", responseSchema: "User", maxBodyBytes: 16 * 1024
+                requestSchema: "NewPassword", responseSchema: "User", otherResponses: [404: ("No such user", nil)], maxBodyBytes: 16 * 1024
             ) { request in
                 let body = try JSONBody.decode(NewPassword.self, from: request.http)
                 let name = request.parameter("name")
@@ -114,7 +114,7 @@ enum AccountRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/tokens/{id}/revoke", access: .scope(.admin), summary: "Revoke an API token",
                 responseSchema: "RevokedToken"
-            ) { request in
+            , otherResponses: [404: ("No such token", nil)]) { request in
                 let id = request.parameter("id")
                 try await accounts.revokeToken(id: id, actor: request.actor.name)
                 struct Revoked: Encodable { let id: String; let state: String }

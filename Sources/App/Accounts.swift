@@ -22,11 +22,11 @@ public struct Accounts: Sendable {
         self.clock = clock
     }
 
-    /// Passwords: 12 to 1024 bytes. Long passphrases are welcome; the cap bounds hashing work.
+    /// Passwords: at least 12 characters (Unicode scalars, as the API document counts them) and at most
+    /// 1024 bytes. Long passphrases are welcome; the byte cap bounds hashing work.
     static func validatePassword(_ password: String) throws {
-        let length = password.utf8.count
-        guard length >= 12 else { throw APIError.invalid("password must be at least 12 characters") }
-        guard length <= 1024 else { throw APIError.invalid("password must be at most 1024 bytes") }
+        guard password.unicodeScalars.count >= 12 else { throw APIError.invalid("password must be at least 12 characters") }
+        guard password.utf8.count <= 1024 else { throw APIError.invalid("password must be at most 1024 bytes") }
     }
 
     static func validateName(_ name: String, what: String) throws {

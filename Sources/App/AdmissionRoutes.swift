@@ -68,7 +68,7 @@ enum AdmissionRoutes {
             AppRoute(
                 method: .POST, pattern: "/k8s/admission", access: .scope(.clearanceRead),
                 summary: "Kubernetes validating admission webhook (AdmissionReview v1, ?env=): denies images without a digest or not cleared",
-                requestSchema: "AdmissionReview", responseSchema: "AdmissionReview", maxBodyBytes: 4 * 1024 * 1024
+                requestSchema: "AdmissionReview", responseSchema: "AdmissionReview", query: [QueryParameter(name: "env", required: false, description: "the environment for namespaces no mapping names")], maxBodyBytes: 4 * 1024 * 1024
             ) { request in
                 try checkDepth(request.http.body)
                 guard let review = try? JSONDecoder().decode(Review.self, from: Data(request.http.body)) else {
@@ -110,7 +110,7 @@ enum AdmissionRoutes {
             },
             AppRoute(
                 method: .POST, pattern: "/k8s/imagereview", access: .scope(.clearanceRead),
-                summary: "Kubernetes ImagePolicyWebhook (ImageReview, ?env=)", requestSchema: "ImageReview", responseSchema: "ImageReview",
+                summary: "Kubernetes ImagePolicyWebhook (ImageReview, ?env=)", requestSchema: "ImageReview", responseSchema: "ImageReview", query: [QueryParameter(name: "env", required: true, description: "the environment whose policy applies")],
                 maxBodyBytes: 1024 * 1024
             ) { request in
                 let environment = try environmentParameter(request)

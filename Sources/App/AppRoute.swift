@@ -30,6 +30,15 @@ struct AppRequest: Sendable {
 /// A handler: throws `APIError` for client errors; anything else becomes a 500.
 typealias AppHandler = @Sendable (AppRequest) async throws -> HTTPResponse
 
+/// A documented query parameter.
+struct QueryParameter: Sendable {
+    let name: String
+    let required: Bool
+    let description: String
+    /// `string`, `integer` or `date-time`.
+    var type = "string"
+}
+
 /// One endpoint with the metadata the OpenAPI document is generated from.
 struct AppRoute: Sendable {
     let method: HTTPMethod
@@ -40,6 +49,10 @@ struct AppRoute: Sendable {
     var requestSchema: String? = nil
     var responseSchema: String? = nil
     var successStatus: Int = 200
+    /// Query parameters, for the OpenAPI document.
+    var query: [QueryParameter] = []
+    /// Further answers beyond the ones every route of its kind has: status → (description, schema name or nil for Error).
+    var otherResponses: [Int: (String, String?)] = [:]
     /// Nil: the server-wide body limit.
     var maxBodyBytes: Int? = nil
     /// Documented in OpenAPI (false for static files and the dashboard).

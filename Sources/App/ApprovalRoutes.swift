@@ -46,7 +46,7 @@ enum ApprovalRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/images/{digest}/approvals", access: .scope(.approvalsWrite),
                 summary: "Approve or reject a digest for an environment (user token, approver role; not by whoever posted its evidence)",
-                requestSchema: "NewApproval", responseSchema: "ApprovalRecord", successStatus: 201, maxBodyBytes: 16 * 1024
+                requestSchema: "NewApproval", responseSchema: "ApprovalRecord", successStatus: 201, otherResponses: [404: ("Unknown environment, or nothing known about the digest", nil)], maxBodyBytes: 16 * 1024
             ) { request in
                 let digest = try ClearanceRoutes.reference(request.parameter("digest"))
                 let body = try JSONBody.decode(NewApproval.self, from: request.http)
@@ -63,7 +63,7 @@ enum ApprovalRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/images/{digest}/waivers", access: .scope(.approvalsWrite),
                 summary: "Waive one vulnerability id for a digest until expiresAt (at most 90 days)", requestSchema: "NewWaiver",
-                responseSchema: "WaiverRecord", successStatus: 201, maxBodyBytes: 16 * 1024
+                responseSchema: "WaiverRecord", successStatus: 201, otherResponses: [404: ("Unknown environment", nil)], maxBodyBytes: 16 * 1024
             ) { request in
                 let digest = try ClearanceRoutes.reference(request.parameter("digest"))
                 let body = try JSONBody.decode(NewWaiver.self, from: request.http)
@@ -73,7 +73,7 @@ enum ApprovalRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/waivers", access: .scope(.approvalsWrite),
                 summary: "Waive one vulnerability id for every image of a repository pattern until expiresAt", requestSchema: "NewWaiver",
-                responseSchema: "WaiverRecord", successStatus: 201, maxBodyBytes: 16 * 1024
+                responseSchema: "WaiverRecord", successStatus: 201, otherResponses: [404: ("Unknown environment", nil)], maxBodyBytes: 16 * 1024
             ) { request in
                 let body = try JSONBody.decode(NewWaiver.self, from: request.http)
                 guard body.repositoryPattern != nil else { throw APIError.invalid("missing field 'repositoryPattern'") }
@@ -82,7 +82,7 @@ enum ApprovalRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/vex", access: .scope(.approvalsWrite),
                 summary: "Turn an OpenVEX document's not_affected/fixed statements for pkg:oci digests into waivers (?expiresAt= required, ?env=)",
-                requestSchema: "OpenVEX", responseSchema: "WaiverList", successStatus: 201, maxBodyBytes: 4 * 1024 * 1024
+                requestSchema: "OpenVEX", responseSchema: "WaiverList", successStatus: 201, query: [QueryParameter(name: "expiresAt", required: true, description: "when the waivers end (at most 90 days ahead)", type: "date-time"), QueryParameter(name: "env", required: false, description: "only this environment")], maxBodyBytes: 4 * 1024 * 1024
             ) { request in
                 guard let expiresText = request.http.queryValue("expiresAt"), let expiresAt = Timestamp.parse(expiresText) else {
                     throw APIError.badRequest("pass ?expiresAt=<RFC 3339 instant, at most 90 days ahead>")
@@ -101,7 +101,7 @@ enum ApprovalRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/images/{digest}/break-glass", access: .scope(.admin),
                 summary: "Force clearance for a few hours (admin user; flagged everywhere)", requestSchema: "NewBreakGlass",
-                responseSchema: "BreakGlassRecord", successStatus: 201, maxBodyBytes: 16 * 1024
+                responseSchema: "BreakGlassRecord", successStatus: 201, otherResponses: [404: ("Unknown environment", nil)], maxBodyBytes: 16 * 1024
             ) { request in
                 let digest = try ClearanceRoutes.reference(request.parameter("digest"))
                 let body = try JSONBody.decode(NewBreakGlass.self, from: request.http)
@@ -117,7 +117,7 @@ enum ApprovalRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/images/{digest}/break-glass/confirm", access: .scope(.approvalsWrite),
                 summary: "An approver confirms an active break-glass: still in force until it expires, no longer flagged",
-                requestSchema: "BreakGlassConfirmation", responseSchema: "BreakGlassRecord", maxBodyBytes: 16 * 1024
+                requestSchema: "BreakGlassConfirmation", responseSchema: "BreakGlassRecord", otherResponses: [404: ("No active break-glass", nil), 409: ("Confirmed already", nil)], maxBodyBytes: 16 * 1024
             ) { request in
                 let digest = try ClearanceRoutes.reference(request.parameter("digest"))
                 struct Body: Decodable { let environment: String }

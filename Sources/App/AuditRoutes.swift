@@ -47,7 +47,7 @@ enum AuditRoutes {
                 method: .GET, pattern: "/api/v1/audit", access: .scope(.admin),
                 summary:
                     "The audit log, oldest first: ?after=ID (default 0) &limit=1..1000 (default 100) → AuditPage {entries: [{id, at, actor, action, subject, details (object), hash, prevHash}], next: id or null}"
-            ) { request in
+            , query: [QueryParameter(name: "after", required: false, description: "return entries with a larger id (0 or more)", type: "integer"), QueryParameter(name: "limit", required: false, description: "1 to 1000, default 100", type: "integer")]) { request in
                 let after = try integer(request.http.queryValue("after"), name: "after", default: 0, range: 0...Int64.max)
                 let limit = Int(try integer(request.http.queryValue("limit"), name: "limit", default: Int64(defaultLimit), range: 1...Int64(maxLimit)))
                 // One extra row tells whether another page follows.

@@ -48,7 +48,7 @@ enum ClearanceRoutes {
                 method: .GET, pattern: "/api/v1/clearance/{ref}", access: .scope(.clearanceRead),
                 summary: "Is this digest cleared for ?env=? 200 cleared, 403 not cleared, 404 nothing known; fail closed",
                 responseSchema: "Clearance"
-            ) { request in
+            , query: [QueryParameter(name: "env", required: true, description: "the environment, e.g. production")], otherResponses: [403: ("Not cleared (a clearance answer)", "ClearanceOrError"), 404: ("Nothing known about the digest (a clearance answer), or an unknown environment", "ClearanceOrError"), 503: ("The decision could not be computed: not cleared", "Clearance")]) { request in
                 guard let environment = request.http.queryValue("env"), !environment.isEmpty else {
                     throw APIError.badRequest("pass the environment as ?env=, e.g. ?env=production")
                 }
@@ -69,7 +69,7 @@ enum ClearanceRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/clearance:batch", access: .scope(.clearanceRead),
                 summary: "Decisions for up to 1,000 digests in one environment", requestSchema: "ClearanceBatch",
-                responseSchema: "ClearanceResults", maxBodyBytes: 256 * 1024
+                responseSchema: "ClearanceResults", otherResponses: [404: ("Unknown environment", nil), 503: ("The decisions could not be computed: not cleared", "Clearance")], maxBodyBytes: 256 * 1024
             ) { request in
                 let body = try JSONBody.decode(BatchRequest.self, from: request.http)
                 guard !body.digests.isEmpty, body.digests.count <= maxBatch else {

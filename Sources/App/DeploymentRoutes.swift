@@ -34,7 +34,7 @@ enum DeploymentRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/deployments", access: .scope(.deploymentsWrite),
                 summary: "Report that a digest runs at a target (cluster/namespace/workload) of an environment", requestSchema: "NewDeployment",
-                responseSchema: "Deployment", successStatus: 201, maxBodyBytes: 16 * 1024
+                responseSchema: "Deployment", successStatus: 201, otherResponses: [404: ("Unknown environment", nil)], maxBodyBytes: 16 * 1024
             ) { request in
                 let body = try JSONBody.decode(NewDeployment.self, from: request.http)
                 let digest = try ClearanceRoutes.reference(body.digest)
@@ -58,7 +58,7 @@ enum DeploymentRoutes {
             AppRoute(
                 method: .GET, pattern: "/api/v1/deployments", access: .scope(.clearanceRead),
                 summary: "The latest deployment per target (?env=), with its current decision and drift", responseSchema: "DeploymentList"
-            ) { request in
+            , query: [QueryParameter(name: "env", required: false, description: "only this environment")]) { request in
                 let environment = request.http.queryValue("env")
                 let deployments = try await database.read { db in try DeploymentStore.latest(environment: environment, in: db) }
                 var views: [View] = []

@@ -57,7 +57,7 @@ enum EvidenceRoutes {
                 method: .POST, pattern: "/api/v1/attestations", access: .scope(.evidenceWrite),
                 summary: "Post DSSE envelopes (one, JSON Lines, or a Sigstore bundle); stored only if a trusted key verifies every one",
                 requestSchema: "Envelope", responseSchema: "AttestationList", successStatus: 201
-            ) { request in
+            , otherResponses: [200: ("Every envelope was stored already", "AttestationList")]) { request in
                 let outcomes = try await evidence.ingestAttestations(request.http.body, actor: request.actor.name)
                 struct List: Encodable { let attestations: [AttestationView] }
                 let views = outcomes.map { outcome in
@@ -71,7 +71,7 @@ enum EvidenceRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/scans", access: .scope(.evidenceWrite),
                 summary: "Post a Trivy, Grype or SARIF report (?digest=, ?format=)", requestSchema: "ScanReport", responseSchema: "Scan",
-                successStatus: 201, maxBodyBytes: largeDocumentBytes
+                successStatus: 201, query: [QueryParameter(name: "digest", required: false, description: "sha256:… or name@sha256:…, when the report names none"), QueryParameter(name: "format", required: false, description: "trivy, grype or sarif (auto-detected otherwise)")], otherResponses: [200: ("Stored already (same document for the same digest)", "Scan")], maxBodyBytes: largeDocumentBytes
             ) { request in
                 let result = try await evidence.ingestScan(
                     request.http.body, digestParameter: request.http.queryValue("digest"), formatParameter: request.http.queryValue("format"),
@@ -85,7 +85,7 @@ enum EvidenceRoutes {
             },
             AppRoute(
                 method: .POST, pattern: "/api/v1/sboms", access: .scope(.evidenceWrite), summary: "Post a CycloneDX or SPDX JSON SBOM (?digest=)",
-                requestSchema: "SBOMDocument", responseSchema: "SBOM", successStatus: 201, maxBodyBytes: largeDocumentBytes
+                requestSchema: "SBOMDocument", responseSchema: "SBOM", successStatus: 201, query: [QueryParameter(name: "digest", required: false, description: "sha256:… or name@sha256:…, when the document names none")], otherResponses: [200: ("Stored already", "SBOM")], maxBodyBytes: largeDocumentBytes
             ) { request in
                 let result = try await evidence.ingestSBOM(request.http.body, digestParameter: request.http.queryValue("digest"), actor: request.actor.name)
                 return JSONBody.response(
@@ -97,7 +97,7 @@ enum EvidenceRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/images/{digest}/config", access: .scope(.evidenceWrite),
                 summary: "Post the OCI image config of a digest (env values are never kept)", requestSchema: "ImageConfig",
-                responseSchema: "ConfigFacts", successStatus: 201, maxBodyBytes: 1024 * 1024
+                responseSchema: "ConfigFacts", successStatus: 201, otherResponses: [200: ("Stored already", "ConfigFacts")], maxBodyBytes: 1024 * 1024
             ) { request in
                 let result = try await evidence.ingestConfig(request.http.body, digestText: request.parameter("digest"), actor: request.actor.name)
                 return JSONBody.response(result.created ? .created : .ok, configView(result.digest, result.facts))

@@ -19,7 +19,7 @@ enum HealthRoutes {
                 method: .GET, pattern: "/readyz", access: .anyone,
                 summary: "Readiness: the database is reachable, writable and fully migrated (503 naming the cause otherwise)",
                 responseSchema: "Status"
-            ) { _ in
+            , otherResponses: [503: ("Not ready: database unreachable, not writable, or migrations pending", nil)]) { _ in
                 try await readiness(services, probe: probe)
             },
             AppRoute(method: .GET, pattern: "/metrics", access: .anyone, summary: "Prometheus metrics (text exposition format)") { _ in
@@ -119,13 +119,14 @@ final class WritabilityProbe: Sendable {
         return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             let answer = OneShot(continuation)
             let timer = Task {
-                try? await Task.sleep(for: timeout)
+                // A cancelled sleep means the probe answered first; only a sleep that ran its course times out.
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
                 answer.resume(.timedOut)
             }
             Task {
                 let outcome = await probe.value
-                timer.cancel()
                 answer.resume(outcome)
+                timer.cancel()
             }
         }
     }

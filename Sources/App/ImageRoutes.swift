@@ -80,7 +80,7 @@ enum ImageRoutes {
             AppRoute(
                 method: .GET, pattern: "/api/v1/images", access: .scope(.clearanceRead), summary: "Images with evidence, newest first (?limit=, ?cursor=)",
                 responseSchema: "ImageList"
-            ) { request in
+            , query: [QueryParameter(name: "limit", required: false, description: "1 to 500, default 50", type: "integer"), QueryParameter(name: "cursor", required: false, description: "the next value of the previous page")]) { request in
                 let limit = try Self.limit(request.http.queryValue("limit"))
                 let cursor = try request.http.queryValue("cursor").map(Self.decodeCursor)
                 let items = try await database.read { db in try EvidenceStore.images(before: cursor, limit: limit + 1, in: db) }
@@ -102,7 +102,7 @@ enum ImageRoutes {
             AppRoute(
                 method: .GET, pattern: "/api/v1/images/{digest}", access: .scope(.clearanceRead),
                 summary: "Everything known about a digest: attestations, scans, SBOMs, config facts, aliases", responseSchema: "ImageDetail"
-            ) { request in
+            , otherResponses: [404: ("Nothing is known about the digest", nil)]) { request in
                 guard let digest = try EvidenceService.digest(fromParameter: request.parameter("digest")) else { throw APIError.badRequest("missing digest") }
                 guard let evidence = try await database.read({ db in try EvidenceStore.evidence(for: digest, in: db) }) else {
                     throw APIError.notFound("nothing is known about \(digest.rawValue)")
@@ -112,7 +112,7 @@ enum ImageRoutes {
             AppRoute(
                 method: .GET, pattern: "/api/v1/evidence/{sha256}", access: .scope(.admin),
                 summary: "Raw evidence bytes by their SHA-256 (withheld when they carried secret material)"
-            ) { request in
+            , otherResponses: [404: ("No evidence with that hash", nil), 410: ("The raw document carried secret material and was not kept", nil)]) { request in
                 let hash = request.parameter("sha256")
                 guard hash.utf8.count == 64, hash.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
                     throw APIError(.badRequest, "bad_hash", "expected 64 lowercase hex characters")

@@ -44,7 +44,7 @@ enum KeyRoutes {
         return [
             AppRoute(
                 method: .POST, pattern: "/api/v1/keys", access: .scope(.admin), summary: "Register a trusted public key (PEM SubjectPublicKeyInfo)",
-                requestSchema: "NewKey", responseSchema: "Key", successStatus: 201, maxBodyBytes: 64 * 1024
+                requestSchema: "NewKey", responseSchema: "Key", successStatus: 201, otherResponses: [409: ("The key or the name is registered already", nil)], maxBodyBytes: 64 * 1024
             ) { request in
                 let body = try JSONBody.decode(NewKey.self, from: request.http)
                 let key = try await evidence.addKey(
@@ -59,7 +59,7 @@ enum KeyRoutes {
             AppRoute(
                 method: .POST, pattern: "/api/v1/keys/{id}/revoke", access: .scope(.admin), summary: "Revoke a trusted key",
                 responseSchema: "RevokedKey"
-            ) { request in
+            , otherResponses: [404: ("No such key", nil)]) { request in
                 let id = request.parameter("id")
                 try await evidence.revokeKey(id: id, actor: request.actor.name)
                 struct Revoked: Encodable { let id: String; let state: String }

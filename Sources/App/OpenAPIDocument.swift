@@ -58,13 +58,35 @@ enum OpenAPIDocument {
                 "name": .string(String(name)), "in": .string("path"), "required": .bool(true), "schema": .object(["type": .string("string")]),
             ])
         }
-        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        let queryParameters = route.query.map { parameter -> Value in
+            let schema: Value =
+                switch parameter.type {
+                case "integer": .object(["type": .string("integer")])
+                case "date-time": .object(["type": .string("string"), "format": .string("date-time")])
+                default: .object(["type": .string("string")])
+                }
+            return .object([
+                "name": .string(parameter.name), "in": .string("query"), "required": .bool(parameter.required),
+                "description": .string(parameter.description), "schema": schema,
+            ])
+        }
+        if !(parameters + queryParameters).isEmpty { operation["parameters"] = .array(parameters + queryParameters) }
         if let schema = route.requestSchema {
             operation["requestBody"] = .object(["required": .bool(true), "content": jsonContent(schema)])
             responses["400"] = errorResponse("Malformed JSON")
             responses["413"] = errorResponse("Body too large")
             responses["415"] = errorResponse("Not application/json")
             responses["422"] = errorResponse("Well-formed but invalid")
+        }
+        if route.pattern.hasPrefix("/api/") || route.pattern.hasPrefix("/k8s/") {
+            responses["400"] = responses["400"] ?? errorResponse("Malformed request (parameter, reference or body)")
+            if route.method == .POST || route.method == .PUT {
+                responses["503"] = errorResponse("The database is busy or unavailable; nothing was changed")
+                responses["507"] = errorResponse("The disk is full; nothing was changed")
+            }
+        }
+        for (status, (description, schema)) in route.otherResponses {
+            responses[String(status)] = schema.map { .object(["description": .string(description), "content": jsonContent($0)]) } ?? errorResponse(description)
         }
         if case .scope(let scope) = route.access {
             operation["security"] = .array([.object(["bearer": .array([])])])
@@ -186,6 +208,9 @@ enum OpenAPIDocument {
                     "type": .string("array"), "items": object(["rule": string, "passed": boolean, "message": string], required: ["rule", "passed", "message"]),
                 ]),
             ], required: ["digest", "environment", "cleared", "mode", "policyVersion", "decidedAt", "reasons"]),
+        "ClearanceOrError": .object([
+            "anyOf": .array([.object(["$ref": .string("#/components/schemas/Clearance")]), .object(["$ref": .string("#/components/schemas/Error")])])
+        ]),
         "ClearanceBatch": object(["environment": string, "digests": strings], required: ["environment", "digests"]),
         "ClearanceResults": object(["results": arrayOf("Clearance")], required: ["results"]),
         "JWKS": object(["keys": anyArray], required: ["keys"]),

@@ -45,7 +45,7 @@ enum PolicyRoutes {
             AppRoute(
                 method: .GET, pattern: "/api/v1/policies/{env}", access: .scope(.admin),
                 summary: "An environment's current policy (?version= for an older one)", responseSchema: "PolicyDocument"
-            ) { request in
+            , query: [QueryParameter(name: "version", required: false, description: "an older version (1 or more)", type: "integer")], otherResponses: [404: ("No policy for that environment or version", nil)]) { request in
                 let environment = request.parameter("env")
                 let number = try request.http.queryValue("version").map { text -> Int in
                     guard let value = Int(text), value > 0 else { throw APIError.badRequest("version must be a positive number") }

@@ -56,5 +56,6 @@ extension HTTPParseError {
     static let chunkLineTooLong = HTTPParseError(status: .badRequest, reason: "Chunk size line too long.")
     static let missingChunkTerminator = HTTPParseError(status: .badRequest, reason: "Missing CRLF after chunk data.")
     static let trailersTooLarge = HTTPParseError(status: .badRequest, reason: "Trailer section too large.")
+    static let forbiddenTrailerField = HTTPParseError(status: .badRequest, reason: "Framing or routing field in a trailer.")
     static let bodyTooLarge = HTTPParseError(status: .payloadTooLarge, reason: "Request body too large.")
 }

@@ -393,7 +393,7 @@ public struct HTTPRequestParser: Sendable {
             // RFC 9112 §3.2: exactly one Host; a second one is a smuggling/routing ambiguity.
             progress.hostCount += 1
             if progress.hostCount > 1 { throw .repeatedHost }
-            for index in value where !HTTPSyntax.isHostByte(p[index]) { throw .invalidHost }
+            guard HTTPSyntax.isValidHostValue(p, value) else { throw .invalidHost }
         case 14 where HTTPSyntax.equalsIgnoringCase(p, name, "content-length"):
             try recordContentLength(p, value)
         case 17 where HTTPSyntax.equalsIgnoringCase(p, name, "transfer-encoding"):
@@ -601,7 +601,10 @@ public struct HTTPRequestParser: Sendable {
                 guard index > lineStart, p[index - 1] == HTTPSyntax.cr else { throw .bareLF }
                 if index - 1 == lineStart { return true }
                 // Trailer fields follow field syntax; we validate them and then ignore them (RFC 9110 §6.5.1).
-                _ = try Self.splitField(p, lineStart..<(index - 1))
+                // Framing and routing fields never belong in a trailer (RFC 9110 §6.5.1, RFC 9112 §7.1.2).
+                let (name, _) = try Self.splitField(p, lineStart..<(index - 1))
+                let forbidden: [StaticString] = ["content-length", "transfer-encoding", "trailer", "host"]
+                if forbidden.contains(where: { HTTPSyntax.equalsIgnoringCase(p, name, $0) }) { throw .forbiddenTrailerField }
             }
         }
     }

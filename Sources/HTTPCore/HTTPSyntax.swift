@@ -33,6 +33,40 @@ enum HTTPSyntax {
 
     /// Bytes allowed in a Host value (RFC 9110 §7.2 → RFC 3986 §3.2.2 reg-name / IP-literal, plus ':' port).
     @inline(__always)
+    /// `uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2): a reg-name or a bracketed IP literal, then
+    /// an optional all-digit port. An empty value is allowed (a target without authority).
+    static func isValidHostValue(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        var index = range.lowerBound
+        if index < range.upperBound, p[index] == UInt8(ascii: "[") {
+            // IP-literal: hex digits, ':' and '.' (v4-mapped) up to the closing bracket.
+            index += 1
+            let start = index
+            while index < range.upperBound, p[index] != UInt8(ascii: "]") {
+                let b = p[index]
+                guard (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66) || b == UInt8(ascii: ":")
+                    || b == UInt8(ascii: ".")
+                else { return false }
+                index += 1
+            }
+            guard index < range.upperBound, index > start else { return false }
+            index += 1
+        } else {
+            while index < range.upperBound, p[index] != UInt8(ascii: ":") {
+                let b = p[index]
+                guard isHostByte(b), b != UInt8(ascii: "["), b != UInt8(ascii: "]") else { return false }
+                index += 1
+            }
+        }
+        guard index < range.upperBound else { return true }
+        guard p[index] == UInt8(ascii: ":") else { return false }
+        index += 1
+        while index < range.upperBound {
+            guard p[index] >= 0x30 && p[index] <= 0x39 else { return false }
+            index += 1
+        }
+        return true
+    }
+
     static func isHostByte(_ b: UInt8) -> Bool {
         switch b {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true

@@ -73,9 +73,16 @@ import Testing
         #expect(parse(bytes(raw), pieceSize: 1) == outcome)
     }
 
-    @Test func framingHeadersInTrailersAreIgnored() throws {
-        let raw = "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n"
-            + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+    @Test(arguments: ["Content-Length: 5", "Transfer-Encoding: chunked", "Trailer: X", "host: b"])
+    func framingAndRoutingFieldsInTrailersAreRefused(field: String) throws {
+        let raw = "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\(field)\r\n\r\n"
+        let outcome = parse(bytes(raw))
+        #expect(outcome.error?.status == .badRequest)
+        #expect(outcome.requests.isEmpty)
+    }
+
+    @Test func otherTrailerFieldsAreValidatedAndIgnored() throws {
+        let raw = "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nX-Checksum: 1\r\n\r\n"
             + "GET /b HTTP/1.1\r\nHost: a\r\n\r\n"
         let outcome = parse(bytes(raw))
         #expect(outcome.error == nil)
