@@ -4,6 +4,9 @@ import HTTPServer
 import SQLite
 import Store
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -88,6 +91,7 @@ public final class ShipgateServer: Sendable {
     /// Opens and migrates the database, creates the first admin if needed, binds and starts serving.
     public static func start(_ options: ServerOptions) async throws -> ShipgateServer {
         let log = LogSink(format: options.logFormat, output: options.logOutput)
+        try refuseDatabaseInsidePublicDirectory(options)
         let tls: TLSServerContext?
         switch (options.tlsCertificate, options.tlsKey) {
         case (nil, nil): tls = nil
@@ -150,6 +154,23 @@ public final class ShipgateServer: Sendable {
 
     /// Returns once the HTTP server has stopped.
     public func waitUntilStopped() async { await http.waitUntilStopped() }
+}
+
+/// Static files are served to anyone: a public directory that holds the database (or its WAL) would publish
+/// it, and reading those files outside SQLite would drop SQLite's locks on them.
+func refuseDatabaseInsidePublicDirectory(_ options: ServerOptions) throws {
+    func resolved(_ path: String) -> String? {
+        guard let real = realpath(path, nil) else { return nil }
+        defer { free(real) }
+        return String(cString: real)
+    }
+    let databaseDirectory = URL(fileURLWithPath: options.databasePath).deletingLastPathComponent().path
+    guard let publicRoot = resolved(options.publicDirectory), let databaseRoot = resolved(databaseDirectory) else { return }
+    if databaseRoot == publicRoot || databaseRoot.hasPrefix(publicRoot.hasSuffix("/") ? publicRoot : publicRoot + "/") {
+        throw APIError(
+            .badRequest, "public_dir_contains_database",
+            "the public directory \(options.publicDirectory) contains the database \(options.databasePath); keep them apart")
+    }
 }
 
 /// Breaks the cycle between the metrics route (built before the server) and the server's connection count.

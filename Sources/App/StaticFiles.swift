@@ -51,7 +51,9 @@ public struct StaticFiles: Sendable {
 
     private static func walk(_ directory: String, relative: String, into assets: inout [String: Asset], depth: Int) {
         guard depth < 8, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for name in names where !name.hasPrefix(".") {
+        // Database files are never assets, whatever directory they were left in.
+        let databaseSuffixes = [".db", ".db-wal", ".db-shm", ".db-journal", ".sqlite", ".sqlite-wal", ".sqlite-shm"]
+        for name in names where !name.hasPrefix(".") && !databaseSuffixes.contains(where: { name.lowercased().hasSuffix($0) }) {
             let path = directory + "/" + name
             let key = relative.isEmpty ? name : relative + "/" + name
             var info = stat()

@@ -1,3 +1,4 @@
+import App
 import Foundation
 import Testing
 import TestSupport
@@ -49,6 +50,29 @@ import TestSupport
             #expect(response.status == 404 || response.status == 400, "\(path) -> \(response.status)")
             #expect(!response.text.contains("top secret"))
         }
+    }
+}
+
+@Suite struct PublicDirectoryTests {
+    @Test func refusesToStartWhenThePublicDirectoryHoldsTheDatabase() async throws {
+        let directory = try TemporaryDirectory("public-db")
+        defer { directory.remove() }
+        var options = ServerOptions()
+        options.databasePath = directory.file("shipgate.db")
+        options.publicDirectory = directory.path
+        options.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        options.logOutput = { _ in }
+        await #expect(throws: APIError.self) { _ = try await ShipgateServer.start(options) }
+        #expect(!FileManager.default.fileExists(atPath: directory.file("shipgate.db")))
+    }
+
+    @Test func databaseFilesAreNeverAssets() throws {
+        let directory = try TemporaryDirectory("assets")
+        defer { directory.remove() }
+        for name in ["app.css", "old.db", "old.db-wal", "x.sqlite"] {
+            try "x".write(toFile: directory.file(name), atomically: true, encoding: .utf8)
+        }
+        #expect(StaticFiles(root: directory.path).paths == ["app.css"])
     }
 }
 

@@ -151,7 +151,8 @@ struct CLI {
         defer { directory.remove() }
         let process = Process()
         process.executableURL = CLI.binary
-        process.arguments = ["serve", "--db", directory.file("s.db"), "--listen", "127.0.0.1:0", "--public-dir", directory.path]
+        try FileManager.default.createDirectory(atPath: directory.file("public"), withIntermediateDirectories: true)
+        process.arguments = ["serve", "--db", directory.file("s.db"), "--listen", "127.0.0.1:0", "--public-dir", directory.file("public")]
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SHIPGATE_ADMIN_PASSWORD")
         process.environment = environment
