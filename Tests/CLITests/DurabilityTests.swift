@@ -61,7 +61,6 @@ import Glibc
 
             #expect(loaded, "no write was acknowledged before the kill")
             #expect(status.reason == .uncaughtSignal && status.code == SIGKILL, "server ended by \(status), not by SIGKILL")
-            #expect(!inFlight.isEmpty, "no request was in flight at the kill")
             #expect(outcome.unexpected.isEmpty, "unexpected answers: \(outcome.unexpected.prefix(5))")
 
             // The crashed file as the next start finds it: intact, and its audit chain verifies.
@@ -77,6 +76,10 @@ import Glibc
             inFlightCount += inFlight.count
             iterationsRun += 1
         }
+
+        // Killed mid-load: across the iterations, requests were sent and never answered. (One iteration alone may
+        // be killed between two requests on a busy machine; the whole run must not be.)
+        #expect(inFlightCount > 0, "no request was in flight at any kill")
 
         // The checks can fail: keys that were never written are reported missing.
         let neverWritten = [WriteKey(iteration: -1, thread: 0, sequence: 0), WriteKey(iteration: -1, thread: 0, sequence: 1)]
