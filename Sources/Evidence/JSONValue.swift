@@ -4,28 +4,31 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Any JSON value, for walking untrusted documents field by field with precise type checks
-/// (a wrong type becomes a clear rejection, never a crash or a silently ignored field).
+/// Any JSON value, decoded so that it re-encodes to the same meaning (integers stay integers, exact to 64 bits).
 ///
-/// Used only on payloads whose signature has already verified, and only for small parts of them (subjects,
-/// provenance); large predicates are handed on as bytes (`JSONSlice`). Integers are kept apart from doubles
-/// so that 64-bit values keep their precision.
-enum JSONValue: Sendable, Equatable {
+/// Verification walks untrusted documents with it field by field with precise type checks (a wrong type becomes
+/// a clear rejection, never a crash or a silently ignored field), but only on payloads whose signature has already
+/// verified and only for small parts of them (subjects, provenance); large predicates are handed on as bytes
+/// (`JSONSlice`). Signing (`DSSESigner`) encodes predicates with it.
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
+    /// Every integer that fits `Int64`.
     case integer(Int64)
+    /// Integers above `Int64.max` that fit `UInt64`, so they do not lose precision as doubles.
+    case unsigned(UInt64)
     case double(Double)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
 
     /// The kind name used in error messages ("a string", "an object", …).
-    var kindDescription: String {
+    public var kindDescription: String {
         let kind: JSONSlice.Kind =
             switch self {
             case .null: .null
             case .bool: .bool
-            case .integer, .double: .number
+            case .integer, .unsigned, .double: .number
             case .string: .string
             case .array: .array
             case .object: .object
@@ -58,13 +61,14 @@ enum JSONValue: Sendable, Equatable {
 
     /// Decodes one JSON document; nil when the bytes are not valid JSON (including too-deep nesting
     /// refused by the decoder itself).
-    static func decode(_ bytes: some Collection<UInt8>) -> JSONValue? {
+    public static func decode(_ bytes: some Collection<UInt8>) -> JSONValue? {
         try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
     }
 }
 
-extension JSONValue: Decodable {
-    init(from decoder: any Decoder) throws {
+extension JSONValue: Codable {
+    /// Decodes any JSON value; numbers become `.integer`, then `.unsigned`, then `.double`, whichever holds them exactly.
+    public init(from decoder: any Decoder) throws {
         // The cheapest probe first: most leaves are strings, and every failed probe costs a thrown DecodingError.
         let single = try decoder.singleValueContainer()
         if let value = try? single.decode(String.self) {
@@ -86,8 +90,40 @@ extension JSONValue: Decodable {
             self = .bool(value)
         } else if let value = try? single.decode(Int64.self) {
             self = .integer(value)
+        } else if let value = try? single.decode(UInt64.self) {
+            self = .unsigned(value)
         } else {
             self = .double(try single.decode(Double.self))
+        }
+    }
+
+    /// Encodes the value as it was decoded; object member order is the encoder's (`.sortedKeys` for stable output).
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .object(let members):
+            var container = encoder.container(keyedBy: JSONAnyKey.self)
+            for (key, value) in members { try container.encode(value, forKey: JSONAnyKey(stringValue: key)) }
+        case .array(let elements):
+            var container = encoder.unkeyedContainer()
+            for element in elements { try container.encode(element) }
+        case .null:
+            var container = encoder.singleValueContainer()
+            try container.encodeNil()
+        case .bool(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .integer(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .unsigned(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .double(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .string(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
         }
     }
 }
