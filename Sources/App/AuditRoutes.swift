@@ -1,4 +1,5 @@
 import Domain
+import Evidence
 import HTTPCore
 import Store
 
@@ -76,46 +77,5 @@ enum AuditRoutes {
         return EntryView(
             id: entry.id, at: entry.at, actor: entry.actor, action: entry.action, subject: entry.subject, details: details, hash: entry.hash,
             prevHash: entry.prevHash)
-    }
-}
-
-extension AuditRoutes {
-    /// Any JSON value, to pass stored JSON through as structure (object keys come out sorted, as the encoder sorts them).
-    indirect enum JSONValue: Codable, Equatable {
-        case null
-        case bool(Bool)
-        case number(Double)
-        case string(String)
-        case array([JSONValue])
-        case object([String: JSONValue])
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                self = .null
-            } else if let value = try? container.decode(Bool.self) {
-                self = .bool(value)
-            } else if let value = try? container.decode(Double.self) {
-                self = .number(value)
-            } else if let value = try? container.decode(String.self) {
-                self = .string(value)
-            } else if let value = try? container.decode([JSONValue].self) {
-                self = .array(value)
-            } else {
-                self = .object(try container.decode([String: JSONValue].self))
-            }
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .null: try container.encodeNil()
-            case .bool(let value): try container.encode(value)
-            case .number(let value): try container.encode(value)
-            case .string(let value): try container.encode(value)
-            case .array(let value): try container.encode(value)
-            case .object(let value): try container.encode(value)
-            }
-        }
     }
 }

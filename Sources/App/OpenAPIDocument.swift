@@ -1,26 +1,10 @@
+import Evidence
 import HTTPCore
 
 /// The OpenAPI 3.1 description of the API, generated from the route table so it cannot drift from it.
 enum OpenAPIDocument {
-    /// A JSON value for building the document.
-    indirect enum Value: Encodable {
-        case string(String)
-        case int(Int)
-        case bool(Bool)
-        case array([Value])
-        case object([String: Value])
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .string(let value): try container.encode(value)
-            case .int(let value): try container.encode(value)
-            case .bool(let value): try container.encode(value)
-            case .array(let value): try container.encode(value)
-            case .object(let value): try container.encode(value)
-            }
-        }
-    }
+    /// The document is built as a JSON value.
+    typealias Value = JSONValue
 
     static func make(routes: [AppRoute], version: String) -> Value {
         var paths: [String: [String: Value]] = [:]
@@ -127,8 +111,8 @@ enum OpenAPIDocument {
         "Error": object(
             ["error": object(["code": string, "message": string], required: ["code", "message"])], required: ["error"]),
         "Status": object(["status": string, "migrations": .object(["type": .string("integer")])], required: ["status"]),
-        "NewUser": object(["name": string, "role": role, "password": .object(["type": .string("string"), "minLength": .int(12)])], required: ["name", "role", "password"]),
-        "NewPassword": object(["password": .object(["type": .string("string"), "minLength": .int(12)])], required: ["password"]),
+        "NewUser": object(["name": string, "role": role, "password": .object(["type": .string("string"), "minLength": .integer(12)])], required: ["name", "role", "password"]),
+        "NewPassword": object(["password": .object(["type": .string("string"), "minLength": .integer(12)])], required: ["password"]),
         "User": object(["name": string, "role": role, "createdAt": string], required: ["name"]),
         "UserList": object(["users": .object(["type": .string("array"), "items": .object(["$ref": .string("#/components/schemas/User")])])], required: ["users"]),
         "NewToken": object(
