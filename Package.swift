@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], swiftSettings: strict),
         .testTarget(
             name: "CLITests", dependencies: ["shipgate", "App", "TestSupport", "Crypto", "Domain", "HTTPCore", "HTTPServer", "SQLite", "Store"],
-            swiftSettings: strict),
+            exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "Store", "SQLite", "Domain", "Crypto"], exclude: ["Fixtures"],
             swiftSettings: strict),

@@ -10,10 +10,22 @@ import Glibc
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the Shipgate server (creates and migrates the database if needed).")
 
-    @OptionGroup var database: DatabaseOption
+    // Every option is optional so a value given on the command line can be told apart from the environment, the
+    // config file and the default (precedence flag > SHIPGATE_* > --config file > default; `--print-config` shows each source).
+    @Option(name: .long, help: "SQLite database file (env SHIPGATE_DB; default shipgate.db).")
+    var db: String?
 
-    @Option(help: "HOST:PORT to listen on, [::1]:8080 for IPv6 (env SHIPGATE_LISTEN).")
-    var listen: String = Environment.value("SHIPGATE_LISTEN") ?? "127.0.0.1:8080"
+    @Option(name: .long, help: "Read migrations from this directory instead of the embedded ones (env SHIPGATE_MIGRATIONS_DIR).")
+    var migrationsDir: String?
+
+    @Option(help: "JSON config file whose keys match the flags (env SHIPGATE_CONFIG); flags and SHIPGATE_* variables override it.")
+    var config: String?
+
+    @Flag(help: "Print the effective configuration with each value's source as JSON (secrets redacted) and exit.")
+    var printConfig = false
+
+    @Option(help: "HOST:PORT to listen on, [::1]:8080 for IPv6 (env SHIPGATE_LISTEN; default 127.0.0.1:8080).")
+    var listen: String?
 
     @Option(help: "PEM certificate chain; serve HTTPS (env SHIPGATE_TLS_CERT).")
     var tlsCert: String?
@@ -21,14 +33,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key for --tls-cert (env SHIPGATE_TLS_KEY).")
     var tlsKey: String?
 
-    @Option(help: "Directory of static dashboard assets (env SHIPGATE_PUBLIC_DIR).")
-    var publicDir: String = Environment.value("SHIPGATE_PUBLIC_DIR") ?? "Public"
+    @Option(help: "Directory of static dashboard assets (env SHIPGATE_PUBLIC_DIR; default Public).")
+    var publicDir: String?
 
     @Option(help: "Admission: namespaces matching PATTERN use ENVIRONMENT's policy, as PATTERN=ENVIRONMENT (repeatable; env SHIPGATE_NAMESPACE_ENVIRONMENTS, comma-separated).")
     var namespaceEnv: [String] = []
 
-    @Option(help: "Log format: text or json (env SHIPGATE_LOG_FORMAT).")
-    var logFormat: String = Environment.value("SHIPGATE_LOG_FORMAT") ?? "text"
+    @Option(help: "Log format: text or json (env SHIPGATE_LOG_FORMAT; default text).")
+    var logFormat: String?
 
     @Option(
         name: .customLong("unsafe-test-synchronous"),
@@ -37,21 +49,57 @@ struct Serve: AsyncParsableCommand {
             visibility: .hidden))
     var unsafeTestSynchronous: String?
 
-    func run() async throws {
-        var options = ServerOptions()
-        options.databasePath = database.db
-        options.migrationsDirectory = database.migrationsDirectory
+    /// Resolves every setting from flags, environment, config file and defaults.
+    func effectiveConfiguration() throws -> EffectiveServeConfiguration {
+        let configPath = Setting<String?>.resolveOptional(flag: config, env: Environment.value("SHIPGATE_CONFIG"), file: nil)
+        let file: ConfigFile
         do {
-            options.listen = try ListenAddress(parsing: listen)
+            file = try configPath.value.map(ConfigFile.load(path:)) ?? ConfigFile()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let envNamespaces = Environment.value("SHIPGATE_NAMESPACE_ENVIRONMENTS")?.split(separator: ",").map(String.init)
+        return EffectiveServeConfiguration(
+            config: configPath,
+            db: .resolve(flag: db, env: Environment.value("SHIPGATE_DB"), file: file.db, default: "shipgate.db"),
+            listen: .resolve(flag: listen, env: Environment.value("SHIPGATE_LISTEN"), file: file.listen, default: "127.0.0.1:8080"),
+            tlsCert: .resolveOptional(flag: tlsCert, env: Environment.value("SHIPGATE_TLS_CERT"), file: file.tlsCert),
+            tlsKey: .resolveOptional(flag: tlsKey, env: Environment.value("SHIPGATE_TLS_KEY"), file: file.tlsKey),
+            publicDir: .resolve(flag: publicDir, env: Environment.value("SHIPGATE_PUBLIC_DIR"), file: file.publicDir, default: "Public"),
+            migrationsDir: .resolveOptional(flag: migrationsDir, env: Environment.value("SHIPGATE_MIGRATIONS_DIR"), file: file.migrationsDir),
+            logFormat: .resolve(flag: logFormat, env: Environment.value("SHIPGATE_LOG_FORMAT"), file: file.logFormat, default: "text"),
+            namespaceEnv: .resolve(
+                flag: namespaceEnv.isEmpty ? nil : namespaceEnv, env: envNamespaces, file: file.namespaceEnv, default: []),
+            adminPassword: .resolveOptional(flag: nil, env: Environment.value("SHIPGATE_ADMIN_PASSWORD"), file: nil))
+    }
+
+    func run() async throws {
+        let effective = try effectiveConfiguration()
+        var options = ServerOptions()
+        options.databasePath = effective.db.value
+        options.migrationsDirectory = effective.migrationsDir.value
+        do {
+            options.listen = try ListenAddress(parsing: effective.listen.value)
+        } catch {
+            throw ValidationError("\(error.message) (listen, from \(effective.listen.source.rawValue))")
+        }
+        guard let format = LogFormat(rawValue: effective.logFormat.value) else {
+            throw ValidationError("--log-format must be text or json (logFormat, from \(effective.logFormat.source.rawValue))")
+        }
+        options.logFormat = format
+        options.tlsCertificate = effective.tlsCert.value
+        options.tlsKey = effective.tlsKey.value
+        options.publicDirectory = effective.publicDir.value
+        options.adminPassword = effective.adminPassword.value
+        do {
+            options.namespaceEnvironments = try effective.namespaceEnv.value.map(NamespaceMapping.init(parsing:))
         } catch {
             throw ValidationError(error.message)
         }
-        guard let format = LogFormat(rawValue: logFormat) else { throw ValidationError("--log-format must be text or json") }
-        options.logFormat = format
-        options.tlsCertificate = tlsCert ?? Environment.value("SHIPGATE_TLS_CERT")
-        options.tlsKey = tlsKey ?? Environment.value("SHIPGATE_TLS_KEY")
-        options.publicDirectory = publicDir
-        options.adminPassword = Environment.value("SHIPGATE_ADMIN_PASSWORD")
+        if printConfig {
+            print(effective.json())
+            return
+        }
         if let unsafeTestSynchronous {
             guard let mode = SynchronousMode(rawValue: unsafeTestSynchronous.uppercased()) else {
                 throw ValidationError("--unsafe-test-synchronous must be full or normal")
@@ -60,12 +108,6 @@ struct Serve: AsyncParsableCommand {
             if mode != .full {
                 Output.message("WARNING: synchronous=\(mode.rawValue): acknowledged writes may be lost on power failure. Test use only.")
             }
-        }
-        let mappings = namespaceEnv.isEmpty ? (Environment.value("SHIPGATE_NAMESPACE_ENVIRONMENTS")?.split(separator: ",").map(String.init) ?? []) : namespaceEnv
-        do {
-            options.namespaceEnvironments = try mappings.map(NamespaceMapping.init(parsing:))
-        } catch {
-            throw ValidationError(error.message)
         }
 
         // Signals are taken by dispatch sources, so the process is never killed mid-request by SIGINT/SIGTERM.
