@@ -24,6 +24,6 @@ ENV SHIPGATE_DB=/data/shipgate.db \
     SHIPGATE_PUBLIC_DIR=/app/Public \
     SHIPGATE_LOG_FORMAT=json
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD curl -fsS http://127.0.0.1:8080/readyz || exit 1
 ENTRYPOINT ["/usr/local/bin/shipgate"]
 CMD ["serve"]
