@@ -63,7 +63,7 @@ let package = Package(
             name: "CLITests", dependencies: ["shipgate", "App", "TestSupport", "Crypto", "Domain", "HTTPCore", "HTTPServer", "SQLite", "Store"],
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
-            name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "Store", "SQLite", "Domain", "Crypto"], exclude: ["Fixtures"],
+            name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "HTTPServer", "Store", "SQLite", "Domain", "Crypto"], exclude: ["Fixtures"],
             swiftSettings: strict),
     ]
 )

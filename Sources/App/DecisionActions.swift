@@ -161,6 +161,7 @@ struct DecisionActions: Sendable {
                 actor: person.name, action: "break-glass", subject: "image:" + digest.rawValue,
                 details: ["environment": environment, "justification": record.justification, "expiresAt": Timestamp.format(record.expiresAt)],
                 at: now, in: db)
+            try WebhookOutbox.breakGlassCreated(record, in: db)
         }
         return record
     }

@@ -45,14 +45,16 @@ enum DeploymentRoutes {
                 let deployment = DeploymentStore.Deployment(
                     id: DecisionActions.newID("dep"), digest: digest, environment: body.environment, target: body.target, reportedBy: request.actor.name,
                     reportedAt: now)
+                // Decided first so that drift.detected is queued in the same transaction as the report.
+                let cleared = try await decided(digest, environment: body.environment, decisions: decisions)
                 try await database.write { db in
                     try DecisionActions.requireEnvironment(body.environment, in: db)
                     try DeploymentStore.insert(deployment, in: db)
                     try AuditLog.append(
                         actor: request.actor.name, action: "deployment.report", subject: "image:" + digest.rawValue,
                         details: ["environment": body.environment, "target": body.target], at: now, in: db)
+                    if !cleared { try WebhookOutbox.driftDetected(deployment, in: db) }
                 }
-                let cleared = try await decided(digest, environment: body.environment, decisions: decisions)
                 return JSONBody.response(.created, view(deployment, cleared: cleared))
             },
             AppRoute(

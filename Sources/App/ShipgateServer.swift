@@ -42,6 +42,8 @@ public struct ServerOptions: Sendable {
     public var namespaceEnvironments: [NamespaceMapping] = []
     /// The time source for expiry decisions; tests move it instead of sleeping.
     public var clock: @Sendable () -> Date = { Date() }
+    /// Outbound webhook delivery: retries, backoff, timeouts.
+    public var webhooks = WebhookOptions()
 
     public init() {}
 }
@@ -79,9 +81,13 @@ public final class ShipgateServer: Sendable {
     public var port: Int { http.port }
     private let log: LogSink
     private let stopping = Mutex(false)
+    private let webhooks: WebhookDeliverer
 
-    private init(http: HTTPServer, database: Database, accounts: Accounts, generatedAdminPassword: String?, log: LogSink) {
+    private init(
+        http: HTTPServer, database: Database, accounts: Accounts, generatedAdminPassword: String?, log: LogSink, webhooks: WebhookDeliverer
+    ) {
         self.http = http
+        self.webhooks = webhooks
         self.accounts = accounts
         self.database = database
         self.generatedAdminPassword = generatedAdminPassword
@@ -120,7 +126,7 @@ public final class ShipgateServer: Sendable {
                 HealthRoutes.routes(services) + AccountRoutes.routes(services) + KeyRoutes.routes(services) + EvidenceRoutes.routes(services)
                 + ImageRoutes.routes(services) + PolicyRoutes.routes(services) + ClearanceRoutes.routes(services)
                 + ApprovalRoutes.routes(services) + AuditRoutes.routes(services) + DeploymentRoutes.routes(services)
-                + AdmissionRoutes.routes(services) + StaticRoutes.routes(services)
+                + AdmissionRoutes.routes(services) + WebhookRoutes.routes(services) + StaticRoutes.routes(services)
             routes.append(OpenAPIRoutes.route(documenting: routes, version: Shipgate.version))
             let responder = AppResponder(routes: routes, services: services, defaultBodyLimit: options.limits.maxBodyBytes)
 
@@ -135,8 +141,10 @@ public final class ShipgateServer: Sendable {
             let http = HTTPServer(configuration: configuration, responder: responder)
             try http.start()
             connections.attach(http)
+            let webhooks = WebhookDeliverer(database: database, options: options.webhooks, log: log, clock: options.clock)
+            webhooks.start()
             log.info("listening on \(tls == nil ? "http" : "https")://\(options.listen.host.contains(":") ? "[\(options.listen.host)]" : options.listen.host):\(http.port) with database \(options.databasePath)")
-            return ShipgateServer(http: http, database: database, accounts: accounts, generatedAdminPassword: bootstrap.generatedPassword, log: log)
+            return ShipgateServer(http: http, database: database, accounts: accounts, generatedAdminPassword: bootstrap.generatedPassword, log: log, webhooks: webhooks)
         } catch {
             await database.close()
             throw error
@@ -148,6 +156,7 @@ public final class ShipgateServer: Sendable {
         guard stopping.withLock({ (was: inout Bool) in defer { was = true }; return !was }) else { return }
         log.info("shutting down")
         await http.shutdown()
+        await webhooks.stop()
         await database.close()
         log.info("stopped")
     }

@@ -169,6 +169,11 @@ import TestSupport
             body: #"{"environment":"production"}"#, need: .person(.approvalsWrite, .approver)),
         // Audit (admin)
         Row(method: "GET", pattern: "/api/v1/audit", path: "/api/v1/audit?limit=1", body: nil, need: .scope(.admin)),
+        // Webhooks (admin)
+        Row(method: "POST", pattern: "/api/v1/webhooks", path: "/api/v1/webhooks", body: #"{"url":"not a url","events":[],"secret":""}"#, need: .scope(.admin)),
+        Row(method: "GET", pattern: "/api/v1/webhooks", path: "/api/v1/webhooks", body: nil, need: .scope(.admin)),
+        Row(method: "POST", pattern: "/api/v1/webhooks/{id}/disable", path: "/api/v1/webhooks/whk_0000/disable", body: nil, need: .scope(.admin)),
+        Row(method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries", path: "/api/v1/webhooks/whk_0000/deliveries", body: nil, need: .scope(.admin)),
         // Deployments
         Row(
             method: "POST", pattern: "/api/v1/deployments", path: "/api/v1/deployments",

@@ -1,0 +1,79 @@
+import Crypto
+import Domain
+import SQLite
+import Store
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The events a webhook can subscribe to.
+enum WebhookEvent: String, CaseIterable, Sendable {
+    case imageCleared = "image.cleared"
+    case imageUncleared = "image.uncleared"
+    case breakGlassCreated = "breakglass.created"
+    case driftDetected = "drift.detected"
+    case waiverExpiring = "waiver.expiring"
+}
+
+/// Queues event deliveries inside the caller's write, so an event exists exactly when its cause committed.
+enum WebhookOutbox {
+    /// The body every receiver gets; `text` makes it postable to a Slack incoming webhook as is.
+    struct Payload: Encodable {
+        let id: String
+        let event: String
+        let at: String
+        let text: String
+        let data: [String: String]
+    }
+
+    /// One delivery per enabled webhook subscribed to `event`.
+    static func enqueue(_ event: WebhookEvent, data: [String: String], text: String, at date: Date, in db: SQLiteConnection) throws {
+        let subscribers = try WebhookStore.subscribers(of: event.rawValue, in: db)
+        guard !subscribers.isEmpty else { return }
+        let at = Timestamp.format(date)
+        // Due now by the wall clock: the retry schedule runs on real time even when tests move the decision clock.
+        let dueMillis = Int64(Date().timeIntervalSince1970 * 1000)
+        for webhook in subscribers {
+            let id = DecisionActions.newID("dlv")
+            let payload = Payload(id: id, event: event.rawValue, at: at, text: text, data: data)
+            let body = String(decoding: try JSONBody.encoder.encode(payload), as: UTF8.self)
+            try WebhookStore.enqueue(id: id, webhookID: webhook.id, event: event.rawValue, payload: body, createdAt: at, dueMillis: dueMillis, in: db)
+        }
+    }
+
+    /// `breakglass.created` for a new break-glass record.
+    static func breakGlassCreated(_ record: BreakGlass, in db: SQLiteConnection) throws {
+        try enqueue(
+            .breakGlassCreated,
+            data: [
+                "id": record.id, "digest": record.digest.rawValue, "environment": record.environment, "createdBy": record.createdBy,
+                "justification": record.justification, "expiresAt": Timestamp.format(record.expiresAt),
+            ],
+            text:
+                ":rotating_light: Shipgate: \(slack(record.createdBy)) broke the glass for \(record.digest.rawValue) in \(slack(record.environment)) "
+                + "until \(Timestamp.format(record.expiresAt)): \(slack(record.justification))",
+            at: record.createdAt, in: db)
+    }
+
+    /// `drift.detected` for a deployment report of a digest that is not cleared in its environment.
+    static func driftDetected(_ deployment: DeploymentStore.Deployment, in db: SQLiteConnection) throws {
+        try enqueue(
+            .driftDetected,
+            data: [
+                "deploymentId": deployment.id, "digest": deployment.digest.rawValue, "environment": deployment.environment,
+                "target": deployment.target, "reportedBy": deployment.reportedBy,
+            ],
+            text:
+                ":warning: Shipgate: drift: \(deployment.digest.rawValue) runs at \(slack(deployment.target)) in \(slack(deployment.environment)) "
+                + "but is not cleared there",
+            at: deployment.reportedAt, in: db)
+    }
+
+    /// Slack's mrkdwn needs only &, < and > escaped.
+    static func slack(_ text: String) -> String {
+        text.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;")
+    }
+}
