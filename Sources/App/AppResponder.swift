@@ -80,7 +80,7 @@ final class AppResponder: HTTPResponder {
                     throw APIError.forbidden("this action needs the '\(scope.rawValue)' scope\(authenticated.role.map { " and a role that grants it (you are \($0.rawValue))" } ?? "")")
                 }
             }
-            let appRequest = AppRequest(http: request, parameters: parameters, principal: principal, remoteAddress: RemoteAddress.current)
+            let appRequest = AppRequest(http: request, parameters: parameters, principal: principal, remoteAddress: CurrentRequest.value?.remoteAddress ?? "unknown")
             return try await route.handler(appRequest)
         } catch {
             let apiError = apiError(for: error, services: services)
@@ -149,11 +149,6 @@ struct CurrentRequest: Sendable {
 
     /// Set by `AppResponder` around every routed handler; nil outside a request (startup, protocol errors).
     @TaskLocal static var value: CurrentRequest?
-}
-
-/// The client address of the request being handled, for handlers and audit entries.
-enum RemoteAddress {
-    static var current: String { CurrentRequest.value?.remoteAddress ?? "unknown" }
 }
 
 /// `X-Request-Id`: the client's own when it is short and plain, otherwise one made here; returned on every

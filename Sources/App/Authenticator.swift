@@ -51,7 +51,7 @@ enum TokenSecret {
     static func make() -> String { prefix + Base64URL.encode(SecureRandom.bytes(count: 32)) }
 
     /// A new public token id.
-    static func makeID() -> String { "tok_" + SecureRandom.bytes(count: 8).map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    static func makeID() -> String { RandomID.make("tok", bytes: 8) }
 
     /// Cheap shape check before any database work.
     static func isWellFormed(_ secret: String) -> Bool {
@@ -65,6 +65,3 @@ enum TokenSecret {
     static func hash(_ secret: String) -> String { SHA256.hexDigest(Array(secret.utf8)) }
 }
 
-extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}

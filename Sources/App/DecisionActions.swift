@@ -40,7 +40,7 @@ struct DecisionActions: Sendable {
         guard comment.utf8.count <= 4096 else { throw APIError.invalid("comment is longer than 4096 bytes") }
         let now = clock()
         let approval = Approval(
-            id: Self.newID("apr"), digest: digest, environment: environment, verdict: verdict, user: person.name, role: person.role,
+            id: RandomID.make("apr"), digest: digest, environment: environment, verdict: verdict, user: person.name, role: person.role,
             comment: trimmed, at: now)
         let refused = try await database.write { db -> Bool in
             try Self.requireEnvironment(environment, in: db)
@@ -119,7 +119,7 @@ struct DecisionActions: Sendable {
             }
         }
         return Waiver(
-            id: Self.newID("wvr"), vulnerability: vulnerability, digest: digest, repositoryPattern: repositoryPattern, environment: environment,
+            id: RandomID.make("wvr"), vulnerability: vulnerability, digest: digest, repositoryPattern: repositoryPattern, environment: environment,
             justification: justification.trimmingWhitespace, createdBy: user, createdAt: now, expiresAt: expiresAt)
     }
 
@@ -152,7 +152,7 @@ struct DecisionActions: Sendable {
         }
         let now = clock()
         let record = BreakGlass(
-            id: Self.newID("brk"), digest: digest, environment: environment, justification: justification.trimmingWhitespace,
+            id: RandomID.make("brk"), digest: digest, environment: environment, justification: justification.trimmingWhitespace,
             createdBy: person.name, createdAt: now, expiresAt: now.addingTimeInterval(hours * 3600))
         try await database.write { db in
             try Self.requireEnvironment(environment, in: db)
@@ -198,10 +198,6 @@ struct DecisionActions: Sendable {
         guard try PolicyStore.current(environment: environment, in: db) != nil else {
             throw APIError.notFound("unknown environment '\(environment)'")
         }
-    }
-
-    static func newID(_ prefix: String) -> String {
-        prefix + "_" + SecureRandom.bytes(count: 10).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 }
 

@@ -43,7 +43,7 @@ enum DeploymentRoutes {
                 }
                 let now = services.clock()
                 let deployment = DeploymentStore.Deployment(
-                    id: DecisionActions.newID("dep"), digest: digest, environment: body.environment, target: body.target, reportedBy: request.actor.name,
+                    id: RandomID.make("dep"), digest: digest, environment: body.environment, target: body.target, reportedBy: request.actor.name,
                     reportedAt: now)
                 // Decided first so that drift.detected is queued in the same transaction as the report.
                 let cleared = try await decided(digest, environment: body.environment, decisions: decisions)

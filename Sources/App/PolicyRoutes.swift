@@ -1,4 +1,5 @@
 import Domain
+import Evidence
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -23,6 +24,13 @@ enum PolicyRoutes {
                 try Accounts.validateName(environment, what: "environment")
                 if let contentType = request.http.headers["Content-Type"], !contentType.lowercased().hasPrefix("application/json") {
                     throw APIError.unsupportedMediaType
+                }
+                // Not JSON at all is a malformed request (400); JSON that is not a valid policy is a 422 below.
+                do {
+                    try JSONDepthGuard.check(request.http.body)
+                    _ = try JSONDecoder().decode(JSONValue.self, from: Data(request.http.body))
+                } catch {
+                    throw APIError.badRequest("the policy is not valid JSON")
                 }
                 let actor = request.actor.name
                 let now = services.clock()

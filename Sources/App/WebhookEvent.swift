@@ -37,7 +37,7 @@ enum WebhookOutbox {
         // Due now by the wall clock: the retry schedule runs on real time even when tests move the decision clock.
         let dueMillis = Int64(Date().timeIntervalSince1970 * 1000)
         for webhook in subscribers {
-            let id = DecisionActions.newID("dlv")
+            let id = RandomID.make("dlv")
             let payload = Payload(id: id, event: event.rawValue, at: at, text: text, data: data)
             let body = String(decoding: try JSONBody.encoder.encode(payload), as: UTF8.self)
             try WebhookStore.enqueue(id: id, webhookID: webhook.id, event: event.rawValue, payload: body, createdAt: at, dueMillis: dueMillis, in: db)

@@ -81,7 +81,7 @@ enum WebhookRoutes {
                 let events = unique
                 let now = Timestamp.format(clock())
                 let webhook = WebhookStore.Webhook(
-                    id: DecisionActions.newID("whk"), url: body.url, events: events, secret: body.secret, createdBy: request.actor.name, createdAt: now)
+                    id: RandomID.make("whk"), url: body.url, events: events, secret: body.secret, createdBy: request.actor.name, createdAt: now)
                 try await database.write { db in
                     try WebhookStore.insert(webhook, in: db)
                     try AuditLog.append(

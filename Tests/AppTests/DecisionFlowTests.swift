@@ -243,6 +243,7 @@ func verifyReceipt(_ receipt: String, jwks: [String: Any]) throws -> [String: An
             #expect(bad.text.contains("SEVERE"))
             #expect(try await client.request("PUT", "/api/v1/policies/staging", token: world.admin, json: #"{"promotion":{"requireClearedIn":["mars"]}}"#).status == 422)
             #expect(try await client.request("PUT", "/api/v1/policies/staging", token: world.ci, json: "{}").status == 403)
+            #expect(try await client.request("PUT", "/api/v1/policies/staging", token: world.admin, json: "{not json").status == 400)
             #expect(try await client.request("GET", "/api/v1/policies/staging", token: world.admin).json()["version"] as? Int == 2)
         }
     }
