@@ -41,7 +41,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(
-            name: "shipgate-bench", dependencies: ["App", "TestSupport", "Crypto", "Domain", "Store"], swiftSettings: strict),
+            name: "shipgate-bench", dependencies: ["App", "TestSupport", "Crypto", "Domain", "SQLite", "Store"], swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["App", "SQLite", "Store", "Crypto", "CPosix", "HTTPCore", "Domain"], swiftSettings: strict),
 
         // Build-time embedding of migrations/*.sql into the Store module.

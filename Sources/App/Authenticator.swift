@@ -3,6 +3,7 @@ import Domain
 import HTTPCore
 import SQLite
 import Store
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -14,6 +15,8 @@ import Foundation
 struct Authenticator: Sendable {
     let database: Database
     let clock: @Sendable () -> Date
+    /// Known tokens by hash, reused while the authentication epoch (bumped by any token or user change) holds.
+    let known = KnownTokens()
 
     /// The principal behind the request's bearer token.
     func authenticate(_ request: HTTPRequest) async throws -> Principal {
@@ -22,9 +25,14 @@ struct Authenticator: Sendable {
             throw APIError.unauthenticated
         }
         let hash = TokenSecret.hash(secret)
+        let known = self.known
         let found: (APIToken, User?)? = try await database.read { db in
+            let epoch = try FactEpochs.authentication(in: db)
+            if let hit = known.lookup(hash, epoch: epoch) { return hit }
             guard let token = try TokenStore.find(hash: hash, in: db) else { return nil }
-            return (token, try token.user.flatMap { try UserStore.find($0, in: db) })
+            let user = try token.user.flatMap { try UserStore.find($0, in: db) }
+            known.store(hash, token: token, user: user, epoch: epoch)
+            return (token, user)
         }
         guard let (token, user) = found, token.isUsable(at: clock()) else { throw APIError.unauthenticated }
         if let owner = token.user {
@@ -37,9 +45,43 @@ struct Authenticator: Sendable {
 
     /// The credentials of a `Bearer` authorization value (scheme case-insensitive, RFC 9110 §11.1).
     static func bearerToken(_ value: String) -> String? {
-        let parts = value.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return String(parts[1])
+        let bytes = value.utf8
+        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+        // `| 0x20` folds ASCII case; only B/b give b, E/e give e, and so on.
+        guard bytes.distance(from: bytes.startIndex, to: space) == 6,
+            zip(bytes[..<space], "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 })
+        else { return nil }
+        let credentials = bytes[space...].drop { $0 == UInt8(ascii: " ") }
+        guard !credentials.isEmpty, !credentials.contains(UInt8(ascii: " ")) else { return nil }
+        return String(Substring(credentials))
+    }
+}
+
+/// Tokens found by hash and the authentication epoch they were read under. Only tokens that exist are kept
+/// (unknown secrets cannot fill it), and it is bounded: full means cleared.
+final class KnownTokens: Sendable {
+    private struct Known {
+        let token: APIToken
+        let user: User?
+        let epoch: Int64
+    }
+
+    static let capacity = 4096
+    private let entries = Mutex<[String: Known]>([:])
+
+    /// The token and its user when they were read under `epoch`, the current one.
+    func lookup(_ hash: String, epoch: Int64) -> (APIToken, User?)? {
+        entries.withLock { entries in
+            guard let known = entries[hash], known.epoch == epoch else { return nil }
+            return (known.token, known.user)
+        }
+    }
+
+    func store(_ hash: String, token: APIToken, user: User?, epoch: Int64) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = Known(token: token, user: user, epoch: epoch)
+        }
     }
 }
 

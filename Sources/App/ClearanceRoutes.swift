@@ -1,5 +1,6 @@
 import Domain
 import HTTPCore
+import Store
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -41,8 +42,8 @@ enum ClearanceRoutes {
     static let maxBatch = 1000
 
     static func routes(_ services: Services) -> [AppRoute] {
-        let decisions = services.decisions
         let receipts = services.receipts
+        let answers = ClearanceAnswers(decisions: services.decisions, receipts: receipts, cache: AnswerCache())
         return [
             AppRoute(
                 method: .GET, pattern: "/api/v1/clearance/{ref}", access: .scope(.clearanceRead),
@@ -54,11 +55,9 @@ enum ClearanceRoutes {
                 }
                 let digest = try reference(request.parameter("ref"))
                 do {
-                    let decision = try await decisions.decide(digest, environment: environment)
-                    services.metrics.recordDecision(environment: environment, cleared: decision.cleared, breakGlass: decision.breakGlass)
-                    let answer = try self.answer(decision, receipts: receipts)
-                    let status: HTTPStatus = decision.cleared ? .ok : (decision.reasons.first?.rule == "evidence" ? .notFound : .forbidden)
-                    return JSONBody.response(status, answer)
+                    let answer = try await answers.answers([digest], environment: environment)[0]
+                    services.metrics.recordDecision(environment: environment, cleared: answer.cleared, breakGlass: answer.breakGlass)
+                    return JSONBody.response(answer.status, encoded: answer.body)
                 } catch let error as APIError where error.status.code < 500 {
                     throw error
                 } catch {
@@ -76,10 +75,16 @@ enum ClearanceRoutes {
                     throw APIError.invalid("digests must hold 1 to \(maxBatch) references")
                 }
                 let digests = try body.digests.map(reference)
-                struct Results: Encodable { let results: [Answer] }
                 do {
-                    let answers = try await decisions.decide(digests, environment: body.environment).map { try answer($0, receipts: receipts) }
-                    return JSONBody.response(.ok, Results(results: answers))
+                    let results = try await answers.answers(digests, environment: body.environment)
+                    // {"results":[…]} from the answers' own encodings.
+                    var encoded = Array(#"{"results":["#.utf8)
+                    for (index, result) in results.enumerated() {
+                        if index > 0 { encoded.append(UInt8(ascii: ",")) }
+                        encoded += result.body
+                    }
+                    encoded += Array("]}".utf8)
+                    return JSONBody.response(.ok, encoded: encoded)
                 } catch let error as APIError where error.status.code < 500 {
                     throw error
                 } catch {
@@ -91,7 +96,9 @@ enum ClearanceRoutes {
                 method: .GET, pattern: "/api/v1/receipt-keys", access: .anyone,
                 summary: "JWKS of the Ed25519 keys that sign clearance receipts", responseSchema: "JWKS"
             ) { _ in
-                JSONBody.response(.ok, try receipts.jwks())
+                // A rotation by another process shows up here too.
+                try await services.database.read { db in try receipts.reload(ifChangedSince: FactEpochs.read(digest: nil, in: db).global, in: db) }
+                return JSONBody.response(.ok, try receipts.jwks())
             },
         ]
     }
@@ -102,14 +109,20 @@ enum ClearanceRoutes {
         return digest
     }
 
+    /// The JSON of `decision`'s answer, with a receipt when cleared.
+    static func encodedAnswer(_ decision: Decision, receipts: ReceiptKeys) throws -> [UInt8] {
+        ClearanceJSON.answer(try answer(decision, receipts: receipts))
+    }
+
     static func answer(_ decision: Decision, receipts: ReceiptKeys) throws -> Answer {
         let decidedAt = Timestamp.format(decision.decidedAt)
         let validUntil = decision.validUntil.map(Timestamp.format)
         let receipt = decision.cleared
             ? try receipts.sign(
-                ReceiptPayload(
-                    digest: decision.digest.rawValue, environment: decision.environment, cleared: true, policyVersion: decision.policyVersion,
-                    decidedAt: decidedAt, validUntil: validUntil))
+                payload: ClearanceJSON.receiptPayload(
+                    ReceiptPayload(
+                        digest: decision.digest.rawValue, environment: decision.environment, cleared: true,
+                        policyVersion: decision.policyVersion, decidedAt: decidedAt, validUntil: validUntil)))
             : nil
         return Answer(
             digest: decision.digest.rawValue, environment: decision.environment, cleared: decision.cleared, mode: decision.mode.rawValue,

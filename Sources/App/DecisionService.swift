@@ -61,6 +61,7 @@ struct DecisionService: Sendable {
             scanIDs: evidence?.scans.map(\.id) ?? [], vulnerabilities: Set(waivers.map(\.vulnerability)), in: db)
         let activeKeys = try KeyStore.activeNames(in: db)
         var clearedIn: [String: Bool] = [:]
+        var upstreamValidUntil: [Date] = []
         for other in policy.promotion?.requireClearedIn ?? [] where other != environment {
             guard !visiting.contains(other), visiting.count < maxPromotionDepth else {
                 clearedIn[other] = false
@@ -69,6 +70,7 @@ struct DecisionService: Sendable {
             let upstream = try decide(
                 digest, environment: other, now: now, visiting: visiting.union([environment]), policies: policies, in: db)
             clearedIn[other] = upstream.cleared
+            if upstream.cleared, let validUntil = upstream.validUntil { upstreamValidUntil.append(validUntil) }
         }
         let breakGlass = try DecisionStore.latestBreakGlass(digest: digest, environment: environment, in: db)
         var decision = PolicyEvaluator.evaluate(
@@ -78,6 +80,10 @@ struct DecisionService: Sendable {
                 waivers: waivers, breakGlass: breakGlass, clearedIn: clearedIn, activeKeys: activeKeys, now: now))
         // A break-glass an approver confirmed stays in force until it expires but is no longer flagged.
         if decision.breakGlass, breakGlass?.confirmedBy != nil { decision.breakGlass = false }
+        // A promotion holds only while the upstream clearance does: never claim validity beyond it.
+        if decision.cleared, let upstream = upstreamValidUntil.min() {
+            decision.validUntil = decision.validUntil.map { min($0, upstream) } ?? upstream
+        }
         return decision
     }
 }

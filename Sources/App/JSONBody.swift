@@ -44,6 +44,11 @@ enum JSONBody {
     static func response(_ status: HTTPStatus, _ value: some Encodable) -> HTTPResponse {
         // Encoding our own Encodable values cannot fail; a failure would be a programming error.
         let body = (try? encoder.encode(value)).map(Array.init) ?? Array(#"{"error":{"code":"internal","message":"encoding failed"}}"#.utf8)
+        return response(status, encoded: body)
+    }
+
+    /// A JSON response from already encoded bytes.
+    static func response(_ status: HTTPStatus, encoded body: [UInt8]) -> HTTPResponse {
         var headers = HTTPHeaders()
         headers.set("Content-Type", "application/json")
         return HTTPResponse(status: status, headers: headers, body: body)

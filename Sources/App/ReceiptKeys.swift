@@ -20,6 +20,8 @@ public final class ReceiptKeys: Sendable {
         let encodedHeader: String
         /// Every key (retired ones too), for the JWKS.
         let published: [(kid: String, x: String)]
+        /// The global fact epoch the keys were read under; nil when unknown (reloaded on the next check).
+        let epoch: Int64?
     }
 
     private let database: Database
@@ -54,24 +56,28 @@ public final class ReceiptKeys: Sendable {
         return loaded.withLock { $0?.signingKID ?? "" }
     }
 
+    /// Reloads the keys when the global fact epoch moved since they were read (a rotation by another
+    /// process, e.g. `shipgate receipt-key rotate` against the serving database, bumps it).
+    func reload(ifChangedSince epoch: Int64, in db: SQLiteConnection) throws {
+        guard loaded.withLock({ $0?.epoch }) != epoch else { return }
+        try load(try ReceiptKeyStore.all(in: db), epoch: epoch)
+    }
+
     /// The JWKS document served at `/api/v1/receipt-keys`.
     func jwks() throws -> [String: [[String: String]]] {
         guard let loaded = loaded.withLock({ $0 }) else { throw APIError.unavailable }
         return ["keys": loaded.published.map { ["kty": "OKP", "crv": "Ed25519", "x": $0.x, "kid": $0.kid, "use": "sig", "alg": "EdDSA"] }]
     }
 
-    /// A compact JWS over `payload` (sorted-key JSON) with the current key.
-    func sign(_ payload: some Encodable) throws -> String {
+    /// A compact JWS over the JSON `payload` with the current key.
+    func sign(payload: [UInt8]) throws -> String {
         guard let loaded = loaded.withLock({ $0 }) else { throw APIError.unavailable }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = try encoder.encode(payload)
-        let signingInput = loaded.encodedHeader + "." + Base64URL.encode(Array(body))
+        let signingInput = loaded.encodedHeader + "." + Base64URL.encode(payload)
         let signature = try loaded.signingKey.signature(for: Array(signingInput.utf8))
         return signingInput + "." + Base64URL.encode(signature)
     }
 
-    private func load(_ keys: [ReceiptKeyStore.StoredKey]) throws {
+    private func load(_ keys: [ReceiptKeyStore.StoredKey], epoch: Int64? = nil) throws {
         guard let current = keys.last(where: { $0.retiredAt == nil }) else { throw StoreError.invalid("no active receipt key") }
         let signingKey = try PrivateKey(pemEncoded: current.privateKeyPEM)
         var published: [(kid: String, x: String)] = []
@@ -82,7 +88,7 @@ public final class ReceiptKeys: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let header = Base64URL.encode(Array(try encoder.encode(["alg": "EdDSA", "kid": current.kid, "typ": "JWT"])))
-        loaded.withLock { $0 = Loaded(signingKID: current.kid, signingKey: signingKey, encodedHeader: header, published: published) }
+        loaded.withLock { $0 = Loaded(signingKID: current.kid, signingKey: signingKey, encodedHeader: header, published: published, epoch: epoch) }
     }
 
     private static func addKey(at now: Date, in db: SQLiteConnection, actor: String) throws {

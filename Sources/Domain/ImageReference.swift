@@ -24,9 +24,10 @@ public struct ImageReference: Hashable, Sendable {
 
     /// Parses a reference; a tag-only reference (`repo:tag`, `repo`) is refused with `.tagOnly`.
     public init(parsing text: String) throws(ReferenceError) {
-        if let at = text.lastIndex(of: "@") {
+        // Byte scans: every clearance question parses one of these.
+        if let at = text.utf8.lastIndex(of: UInt8(ascii: "@")) {
             var name = String(text[..<at])
-            digest = try Digest(parsing: String(text[text.index(after: at)...]))
+            digest = try Digest(parsing: String(text[text.utf8.index(after: at)...]))
             // `repo:tag@sha256:…` is valid; the digest wins and the tag is dropped.
             if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") { name = String(name[..<colon]) }
             guard Self.isValidName(name) else { throw .malformedName }

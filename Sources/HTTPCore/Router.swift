@@ -14,7 +14,8 @@
 public struct Router: Sendable {
     /// A trie node; children are indices into `nodes`, so the router stays a plain value.
     private struct Node: Sendable {
-        var literals: [Substring: Int] = [:]
+        /// Literal segments' bytes and their child; a node has few, so a byte-wise scan beats hashing.
+        var literals: [(bytes: [UInt8], node: Int)] = []
         var parameter: Int?
         var endings: [Int] = []  // entries whose pattern ends at this node
         var catchAlls: [Int] = []  // entries whose `{rest...}` starts at this node
@@ -61,11 +62,12 @@ public struct Router: Sendable {
                 }
             } else {
                 precondition(!segment.contains("{") && !segment.contains("}"), "braces must wrap a whole segment")
-                if let next = nodes[node].literals[segment] {
+                let bytes = Array(segment.utf8)
+                if let next = nodes[node].literals.first(where: { $0.bytes == bytes })?.node {
                     node = next
                 } else {
                     nodes.append(Node())
-                    nodes[node].literals[segment] = nodes.count - 1
+                    nodes[node].literals.append((bytes, nodes.count - 1))
                     node = nodes.count - 1
                 }
             }
@@ -83,12 +85,22 @@ public struct Router: Sendable {
 
     /// HEAD falls back to GET; Allow lists HEAD with GET.
     public func match(method: HTTPMethod, path: String) -> RouteMatch {
-        guard path.utf8.first == UInt8(ascii: "/") else { return .notFound }
-        let rest = path.dropFirst()
-        let segments = rest.split(separator: "/", omittingEmptySubsequences: false)
-        var matches: [(entry: Int, values: [String])] = []
-        var captured: [String] = []
-        collect(node: 0, segments: segments, position: 0, path: path, captured: &captured, into: &matches)
+        var path = path
+        let matches = path.withUTF8 { bytes -> [(entry: Int, values: [String])] in
+            guard bytes.first == UInt8(ascii: "/") else { return [] }
+            // Segment boundaries of the raw path, without copying it.
+            var segments: [Range<Int>] = []
+            var start = 1
+            for index in 1..<bytes.count where bytes[index] == UInt8(ascii: "/") {
+                segments.append(start..<index)
+                start = index + 1
+            }
+            segments.append(start..<bytes.count)
+            var matches: [(entry: Int, values: [String])] = []
+            var captured: [String] = []
+            collect(node: 0, bytes: bytes, segments: segments, position: 0, captured: &captured, into: &matches)
+            return matches
+        }
         if matches.isEmpty { return .notFound }
 
         // Matches are in priority order, so the first one with the method wins.
@@ -111,7 +123,7 @@ public struct Router: Sendable {
 
     /// Depth-first walk in priority order (literal, then parameter, then catch-all), collecting every match.
     private func collect(
-        node: Int, segments: [Substring], position: Int, path: String,
+        node: Int, bytes: UnsafeBufferPointer<UInt8>, segments: [Range<Int>], position: Int,
         captured: inout [String], into matches: inout [(entry: Int, values: [String])]
     ) {
         let current = nodes[node]
@@ -119,18 +131,18 @@ public struct Router: Sendable {
             for entry in current.endings { matches.append((entry, captured)) }
             return
         }
-        let segment = segments[position]
-        if let next = current.literals[segment] {
-            collect(node: next, segments: segments, position: position + 1, path: path, captured: &captured, into: &matches)
+        let segment = UnsafeBufferPointer(rebasing: bytes[segments[position]])
+        if let next = current.literals.first(where: { $0.bytes.elementsEqual(segment) })?.node {
+            collect(node: next, bytes: bytes, segments: segments, position: position + 1, captured: &captured, into: &matches)
         }
-        if let next = current.parameter, !segment.isEmpty, let value = PercentDecoding.decode(String(segment)) {
+        if let next = current.parameter, !segment.isEmpty, let value = PercentDecoding.decode(String(decoding: segment, as: UTF8.self)) {
             captured.append(value)
-            collect(node: next, segments: segments, position: position + 1, path: path, captured: &captured, into: &matches)
+            collect(node: next, bytes: bytes, segments: segments, position: position + 1, captured: &captured, into: &matches)
             captured.removeLast()
         }
         if !current.catchAlls.isEmpty {
-            let remainder = path[segment.startIndex...]
-            if !remainder.isEmpty, let value = PercentDecoding.decode(String(remainder)) {
+            let remainder = UnsafeBufferPointer(rebasing: bytes[segments[position].lowerBound...])
+            if !remainder.isEmpty, let value = PercentDecoding.decode(String(decoding: remainder, as: UTF8.self)) {
                 for entry in current.catchAlls { matches.append((entry, captured + [value])) }
             }
         }

@@ -65,10 +65,7 @@ func run() async throws {
     print("--------------------------------------|-------|------------|--------|--------|-------")
     for (tag, algorithm) in [("ecdsa-p256", PublicKeyAlgorithm.ecdsaP256), ("ed25519", .ed25519)] {
         let key = try PrivateKey.generate(algorithm)
-        let keyBody = String(
-            decoding: try JSONSerialization.data(withJSONObject: ["name": "bench-\(tag)", "publicKey": key.publicKey.pemEncoded]), as: UTF8.self)
-        let registered = try await live.client().request("POST", "/api/v1/keys", token: admin, json: keyBody)
-        guard registered.status == 201 else { throw TestClientError(description: "key registration: \(registered.text)") }
+        try await registerKey(key, name: "bench-\(tag)", port: live.port, admin: admin)
         let envelopes = try (0..<attestationCount).map { try envelope(for: $0, algorithmTag: tag, key: key) }
         let port = live.port
         let start = ContinuousClock.now
@@ -119,36 +116,9 @@ func run() async throws {
 /// (ingesting them over HTTP would take minutes), then asks for random ones.
 func clearanceBenchmark(_ live: LiveServer, admin: String) async throws {
     let key = try PrivateKey.generate(.ecdsaP256)
-    let keyBody = String(decoding: try JSONSerialization.data(withJSONObject: ["name": "seed", "publicKey": key.publicKey.pemEncoded]), as: UTF8.self)
-    guard try await live.client().request("POST", "/api/v1/keys", token: admin, json: keyBody).status == 201 else {
-        throw TestClientError(description: "seed key registration failed")
-    }
-    let keyID = key.publicKey.id
+    try await registerKey(key, name: "seed", port: live.port, admin: admin)
     let seedStart = ContinuousClock.now
-    let batch = 2000
-    for start in stride(from: 0, to: seededDigests, by: batch) {
-        let now = Date()
-        try await live.server.database.write { db in
-            for index in start..<min(start + batch, seededDigests) {
-                let digest = try Digest(parsing: benchDigest(index))
-                let attestation = VerifiedAttestation(
-                    id: SHA256.hexDigest(Array("seed-\(index)".utf8)), payloadType: "application/vnd.in-toto+json",
-                    statementType: "https://in-toto.io/Statement/v1", predicateType: "https://slsa.dev/provenance/v1",
-                    subjects: [Subject(name: "registry.example.com/bench/app", digest: digest)], verifiedKeyIDs: [keyID],
-                    predicate: .provenance(
-                        ProvenanceSummary(
-                            slsaVersion: "v1", builderID: "https://example.com/builder", buildType: nil, sourceRepository: nil, sourceCommit: nil,
-                            invocationID: nil, startedOn: nil, finishedOn: nil)), envelope: [])
-                try EvidenceStore.putBlob(sha256: attestation.id, mediaType: "application/octet-stream", bytes: [], withheldReason: nil, at: now, in: db)
-                try EvidenceStore.insertAttestation(attestation, blobSHA256: attestation.id, postedBy: "seed", at: now, in: db)
-                let report = ScanReport(format: .trivy, scanner: "trivy", scannedAt: now, findings: [
-                    Finding(id: "CVE-2024-\(index % 1000)", package: "libexample", installedVersion: "1.0", fixedVersion: "1.1", severity: .low)
-                ])
-                try EvidenceStore.insertScan(
-                    report, id: "scan-\(index)", digest: digest, blobSHA256: attestation.id, attestationID: nil, postedBy: "seed", receivedAt: now, in: db)
-            }
-        }
-    }
+    try await Seeder(database: live.server.database, keyID: key.publicKey.id, findings: 20).seed(count: seededDigests)
     let seedTime = ContinuousClock.now - seedStart
     print("")
     print("seeded \(seededDigests) digests in \(seedTime.components.seconds) s; clearance asks env=staging for random seeded digests")
@@ -167,7 +137,7 @@ func clearanceBenchmark(_ live: LiveServer, admin: String) async throws {
                 var errors = 0
                 for _ in 0..<perClient {
                     let index = Int.random(in: 0..<seededDigests, using: &generator)
-                    let path = clearance ? "/api/v1/clearance/\(benchDigest(index))?env=staging" : "/healthz"
+                    let path = clearance ? "/api/v1/clearance/\(Seeder.digest(index))?env=staging" : "/healthz"
                     let request = "GET \(path) HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer \(admin)\r\n\r\n"
                     let sent = ContinuousClock.now
                     try client.send(Array(request.utf8))
@@ -189,9 +159,41 @@ func clearanceBenchmark(_ live: LiveServer, admin: String) async throws {
     }
 }
 
-/// The digest of seeded image `index`.
-func benchDigest(_ index: Int) -> String {
-    "sha256:" + SHA256.hexDigest(Array("bench-image-\(index)".utf8))
+/// Registers `key` as a trusted key through the API.
+func registerKey(_ key: PrivateKey, name: String, port: Int, admin: String) async throws {
+    let body = String(decoding: try JSONSerialization.data(withJSONObject: ["name": name, "publicKey": key.publicKey.pemEncoded]), as: UTF8.self)
+    let registered = try await TestClient(port: port, timeout: .seconds(10)).request("POST", "/api/v1/keys", token: admin, json: body)
+    guard registered.status == 201 else { throw TestClientError(description: "key registration: \(registered.text)") }
 }
 
-try await run()
+/// `seed DB DIGESTS [FINDINGS] [ENVELOPES]`: seeds a database file for the benchmark suite, prints a token
+/// (clearance and evidence scopes), and writes ENVELOPES distinct attestations signed by the seeded trusted
+/// key to `DB.envelopes`, one JSON document per line, for the ingest scenario.
+func seedCommand(_ arguments: [String]) async throws {
+    guard arguments.count >= 2, let count = Int(arguments[1]) else {
+        FileHandle.standardError.write(Data("usage: shipgate-bench seed DB DIGESTS [FINDINGS] [ENVELOPES]\n".utf8))
+        exit(64)
+    }
+    var options = ServerOptions()
+    options.databasePath = arguments[0]
+    options.listen = try ListenAddress(parsing: "127.0.0.1:0")
+    options.adminPassword = "bench-admin-password"
+    options.logOutput = { _ in }
+    let server = try await ShipgateServer.start(options)
+    let admin = try await server.accounts.issueToken(name: "bench-admin", scopes: [.admin], user: nil, expiresAt: nil, actor: "bench").1
+    let key = try PrivateKey.generate(.ecdsaP256)
+    try await registerKey(key, name: "bench-seed", port: server.port, admin: admin)
+    try await Seeder(database: server.database, keyID: key.publicKey.id, findings: arguments.count > 2 ? Int(arguments[2]) ?? 200 : 200)
+        .seed(count: count)
+    let envelopeCount = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 0
+    let lines = try (0..<envelopeCount).map { try envelope(for: $0, algorithmTag: "suite", key: key) + "\n" }
+    try Data(lines.joined().utf8).write(to: URL(fileURLWithPath: arguments[0] + ".envelopes"))
+    print(try await server.accounts.issueToken(name: "bench", scopes: [.clearanceRead, .evidenceWrite], user: nil, expiresAt: nil, actor: "bench").1)
+    await server.shutdown()
+}
+
+if CommandLine.arguments.dropFirst().first == "seed" {
+    try await seedCommand(Array(CommandLine.arguments.dropFirst(2)))
+} else {
+    try await run()
+}

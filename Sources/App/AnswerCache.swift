@@ -1,0 +1,90 @@
+import HTTPCore
+import Store
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Encoded clearance answers by digest and environment. An entry is reused only while the fact epochs it
+/// was decided under are the current ones and before it expires, so it is never staler than a fresh
+/// decision would be. Bounded: two generations, the older dropped when the newer fills (recently used
+/// entries survive, a scan over many digests cannot grow it without bound).
+final class AnswerCache: Sendable {
+    /// One encoded answer and what it was decided under.
+    struct Entry: Sendable {
+        let epochs: FactEpochs
+        let decidedAt: Date
+        /// The earlier of the decision's `validUntil` and `decidedAt + maxAge`.
+        let expiresAt: Date
+        let status: HTTPStatus
+        let cleared: Bool
+        let breakGlass: Bool
+        /// The answer's JSON object.
+        let body: [UInt8]
+    }
+
+    private struct Key: Hashable {
+        let digest: String
+        let environment: String
+    }
+
+    private struct Generations {
+        var current: [Key: Entry] = [:]
+        var previous: [Key: Entry] = [:]
+    }
+
+    /// Entries per generation.
+    let capacity: Int
+    /// How long an answer with no expiry of its own is reused: time alone can change an answer (a rejection
+    /// ageing out of the approval window), and a not-cleared answer carries no `validUntil`.
+    let maxAge: TimeInterval
+    private let generations = Mutex(Generations())
+
+    init(capacity: Int = 8192, maxAge: TimeInterval = 30) {
+        self.capacity = capacity
+        self.maxAge = maxAge
+    }
+
+    /// The entry for `digest` in `environment` when it was decided under `epochs` and is still in force at `now`.
+    func entry(digest: String, environment: String, epochs: FactEpochs, now: Date) -> Entry? {
+        let key = Key(digest: digest, environment: environment)
+        return generations.withLock { generations -> Entry? in
+            if let entry = generations.current[key] {
+                return entry.holds(epochs: epochs, at: now) ? entry : nil
+            }
+            guard let entry = generations.previous.removeValue(forKey: key), entry.holds(epochs: epochs, at: now) else { return nil }
+            Self.insert(entry, for: key, into: &generations, capacity: capacity)
+            return entry
+        }
+    }
+
+    /// Keeps `entry`, replacing any older one for the same digest and environment.
+    func store(_ entry: Entry, digest: String, environment: String) {
+        let key = Key(digest: digest, environment: environment)
+        generations.withLock { Self.insert(entry, for: key, into: &$0, capacity: capacity) }
+    }
+
+    /// The expiry of an answer decided at `decidedAt` that is valid until `validUntil`.
+    func expiry(decidedAt: Date, validUntil: Date?) -> Date {
+        let limit = decidedAt.addingTimeInterval(maxAge)
+        return validUntil.map { min($0, limit) } ?? limit
+    }
+
+    private static func insert(_ entry: Entry, for key: Key, into generations: inout Generations, capacity: Int) {
+        if generations.current.count >= capacity, generations.current[key] == nil {
+            generations.previous = generations.current
+            generations.current = Dictionary(minimumCapacity: capacity)
+        }
+        generations.current[key] = entry
+    }
+}
+
+extension AnswerCache.Entry {
+    /// Same facts, and `now` inside [decidedAt, expiresAt) (a clock set back must not revive an old answer).
+    func holds(epochs: FactEpochs, at now: Date) -> Bool {
+        self.epochs == epochs && decidedAt <= now && now < expiresAt
+    }
+}

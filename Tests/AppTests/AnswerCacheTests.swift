@@ -1,0 +1,123 @@
+import Crypto
+import Domain
+import Foundation
+import SQLite
+import Store
+import Testing
+import TestSupport
+
+/// Clearance answers are reused only while their facts hold: these tests change facts behind the server's
+/// back (through a second connection to the same file, as another process would) and move the clock.
+@Suite struct AnswerCacheTests {
+    typealias World = DecisionFlowTests.World
+
+    /// A second, independent connection set on the server's database file.
+    static func otherProcess(_ world: World, _ sql: String, _ arguments: [String]) async throws {
+        let other = try Database(path: world.live.databasePath)
+        try await other.write { db in try db.execute(sql, arguments.map { $0 as any SQLiteBindable }) }
+        await other.close()
+    }
+
+    @Test func aRepeatedQuestionGetsTheSameAnswerUntilAFactChanges() async throws {
+        try await DecisionFlowTests.world { world in
+            try await DecisionFlowTests.postEvidence(world)
+            let first = try await world.clearance("staging")
+            #expect(first.status == 200)
+            world.clock.advance(by: 1)
+            let second = try await world.clearance("staging")
+            // Reused: the same decision time and the same receipt.
+            #expect(second.text == first.text)
+
+            // New evidence for the digest: a scan with a critical finding.
+            let scan = try trivyReport([("CVE-2024-9999", "CRITICAL", "2.0")], createdAt: world.clock.now)
+            #expect(try await world.post("/api/v1/scans?digest=\(DecisionFlowTests.digest)", token: world.ci, json: scan).status == 201)
+            let third = try await world.clearance("staging")
+            #expect(third.status == 403)
+            #expect(third.text.contains("CVE-2024-9999") || third.text.contains("CRITICAL"))
+        }
+    }
+
+    @Test func aKeyRevokedByAnotherProcessUnclearsTheNextAnswer() async throws {
+        try await DecisionFlowTests.world { world in
+            try await DecisionFlowTests.postEvidence(world)
+            #expect(try await world.clearance("staging").status == 200)
+            #expect(try await world.clearance("staging").status == 200)
+            try await Self.otherProcess(
+                world, "UPDATE trusted_keys SET revoked_at = ? WHERE id = ?", [Timestamp.format(world.clock.now), world.keyID])
+            let after = try await world.clearance("staging")
+            #expect(after.status == 403)
+            #expect(try after.json()["cleared"] as? Bool == false)
+        }
+    }
+
+    @Test func aTokenRevokedByAnotherProcessIsRefusedAtOnce() async throws {
+        try await DecisionFlowTests.world { world in
+            let reader = try await world.live.token([.clearanceRead], name: "deployer")
+            let path = "/api/v1/clearance/\(DecisionFlowTests.digest)?env=staging"
+            #expect(try await world.live.client().request("GET", path, token: reader).status == 404)
+            #expect(try await world.live.client().request("GET", path, token: reader).status == 404)
+            try await Self.otherProcess(
+                world, "UPDATE api_tokens SET revoked_at = ? WHERE name = 'deployer'", [Timestamp.format(world.clock.now)])
+            #expect(try await world.live.client().request("GET", path, token: reader).status == 401)
+        }
+    }
+
+    @Test func anAnswerExpiresWithItsInputsAndAfterItsMaximumAge() async throws {
+        try await DecisionFlowTests.world { world in
+            try await DecisionFlowTests.postEvidence(world)
+            // Production needs a scan at most 168 hours old: the cleared answer is valid until then.
+            let approver = try await world.person("olivia", role: .approver)
+            let waiver = try jsonBody([
+                "vulnerability": "CVE-2024-0001", "justification": "not reachable", "expiresAt": Timestamp.format(world.clock.now.addingTimeInterval(400 * 3600)),
+            ])
+            #expect(try await world.post("/api/v1/images/\(DecisionFlowTests.digest)/waivers", token: approver, json: waiver).status == 201)
+            let approval = #"{"environment":"production","decision":"approve","comment":"ok"}"#
+            #expect(try await world.post("/api/v1/images/\(DecisionFlowTests.digest)/approvals", token: approver, json: approval).status == 201)
+            let cleared = try await world.clearance("production")
+            #expect(cleared.status == 200, "\(cleared.text)")
+            let validUntil = try #require(try cleared.json()["validUntil"] as? String).flatMap(Timestamp.parse)
+            let until = try #require(validUntil)
+            world.clock.advance(by: until.timeIntervalSince(world.clock.now) - 1)
+            #expect(try await world.clearance("production").status == 200)
+            world.clock.advance(by: 1)
+            #expect(try await world.clearance("production").status == 403)
+
+            // A not-cleared answer with no expiry of its own is decided afresh after at most 30 seconds.
+            let stale = try await world.clearance("production")
+            world.clock.advance(by: 31)
+            let fresh = try await world.clearance("production")
+            #expect(try fresh.json()["decidedAt"] as? String != (try stale.json()["decidedAt"] as? String))
+        }
+    }
+
+    @Test func aReceiptKeyRotatedByAnotherProcessSignsTheNextReceipt() async throws {
+        try await DecisionFlowTests.world { world in
+            try await DecisionFlowTests.postEvidence(world)
+            let before = try await world.clearance("staging")
+            let oldKid = try Self.kid(of: before)
+            // What `shipgate receipt-key rotate` does, from outside the server.
+            let key = try PrivateKey.generate(.ed25519)
+            let kid = String(key.publicKey.id.prefix(16))
+            let other = try Database(path: world.live.databasePath)
+            try await other.write { db in
+                try ReceiptKeyStore.retireAll(at: world.clock.now, in: db)
+                try ReceiptKeyStore.insert(kid: kid, privateKeyPEM: key.pemEncoded, at: world.clock.now, in: db)
+            }
+            await other.close()
+            let after = try await world.clearance("staging")
+            #expect(try Self.kid(of: after) == kid)
+            #expect(kid != oldKid)
+            let jwks = try await world.live.client().request("GET", "/api/v1/receipt-keys").json()
+            let claims = try verifyReceipt(try #require(try after.json()["receipt"] as? String), jwks: jwks)
+            #expect(claims["digest"] as? String == DecisionFlowTests.digest)
+            _ = try verifyReceipt(try #require(try before.json()["receipt"] as? String), jwks: jwks)
+        }
+    }
+
+    static func kid(of response: TestResponse) throws -> String {
+        let receipt = try #require(try response.json()["receipt"] as? String)
+        let header = try #require(receipt.split(separator: ".").first.flatMap { Base64URL.decode(String($0)) })
+        let object = try JSONSerialization.jsonObject(with: Data(header)) as? [String: Any]
+        return try #require(object?["kid"] as? String)
+    }
+}
