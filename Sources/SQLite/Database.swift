@@ -68,7 +68,10 @@ public final class Database: Sendable {
                 return try Database.runRead(connection, body)
             }
         }
-        let index = try await readers.acquire()
+        // Taking a free reader without a continuation keeps the common case free of a suspension (each one
+        // re-enqueues the task on the pool); only a caller that finds every reader lent out waits.
+        let index: Int
+        if let free = try readers.tryAcquire() { index = free } else { index = try await readers.acquire() }
         defer { readers.release(index) }
         // The pool lends this connection to this caller alone until release, which is the one-at-a-time
         // use SQLITE_OPEN_NOMUTEX needs. A read is short CPU work on memory-mapped pages, so it runs right

@@ -17,6 +17,13 @@ final class ReaderPool: Sendable {
         self.state = Mutex(State(available: Array(readers.indices)))
     }
 
+    /// A free reader without waiting, or nil when all are lent out; throws once the pool is closed.
+    func tryAcquire() throws -> Int? {
+        let index: Int?? = state.withLock { state in state.closed ? .none : .some(state.available.popLast()) }
+        guard let index else { throw SQLiteError.databaseClosed() }
+        return index
+    }
+
     /// Waits for a free reader; throws once the pool is closed.
     func acquire() async throws -> Int {
         let index = await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
