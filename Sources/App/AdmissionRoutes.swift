@@ -63,7 +63,7 @@ enum AdmissionRoutes {
     static let templateKinds: Set<String> = ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"]
 
     static func routes(_ services: Services) -> [AppRoute] {
-        let decisions = services.decisions
+        let answers = services.answers
         return [
             AppRoute(
                 method: .POST, pattern: "/k8s/admission", access: .scope(.clearanceRead),
@@ -81,7 +81,7 @@ enum AdmissionRoutes {
                 let mapped = NamespaceMapping.environment(for: admission.namespace, in: services.namespaceEnvironments)
                 let outcome: Outcome
                 if let environment = mapped ?? request.http.queryValue("env"), !environment.isEmpty {
-                    outcome = try await judge(admission, environment: environment, decisions: decisions, log: services.log)
+                    outcome = try await judge(admission, environment: environment, answers: answers, log: services.log)
                 } else if services.namespaceEnvironments.isEmpty {
                     throw APIError.badRequest("configure the webhook URL with ?env=<environment>")
                 } else {
@@ -128,7 +128,7 @@ enum AdmissionRoutes {
                 }
                 let outcome = try await judge(
                     images: (spec.containers ?? []).enumerated().map { ("container \($0.offset)", $0.element.image) }, environment: environment,
-                    decisions: decisions, log: services.log)
+                    answers: answers, log: services.log)
                 struct Reply: Encodable {
                     struct Status: Encodable { let allowed: Bool; let reason: String? }
                     let apiVersion: String
@@ -157,7 +157,7 @@ enum AdmissionRoutes {
         return environment
     }
 
-    private static func judge(_ admission: Review.Request, environment: String, decisions: DecisionService, log: LogSink) async throws -> Outcome {
+    private static func judge(_ admission: Review.Request, environment: String, answers: ClearanceAnswers, log: LogSink) async throws -> Outcome {
         // Deletions and other operations without an object create nothing to run.
         guard let object = admission.object else {
             return Outcome(allowed: true, message: "", warnings: [])
@@ -174,11 +174,11 @@ enum AdmissionRoutes {
         } else {
             return Outcome(allowed: false, message: "Shipgate does not understand kind '\(kind)'; denied", warnings: [])
         }
-        return try await judge(images: images, environment: environment, decisions: decisions, log: log)
+        return try await judge(images: images, environment: environment, answers: answers, log: log)
     }
 
     private static func judge(
-        images: [(container: String, image: String?)], environment: String, decisions: DecisionService, log: LogSink
+        images: [(container: String, image: String?)], environment: String, answers: ClearanceAnswers, log: LogSink
     ) async throws -> Outcome {
         guard !images.isEmpty else { return Outcome(allowed: false, message: "no container images found; denied", warnings: []) }
         var failures: [String] = []
@@ -196,12 +196,13 @@ enum AdmissionRoutes {
                 continue
             }
             do {
-                let decision = try await decisions.decide(digest, environment: environment)
-                let failed = decision.reasons.filter { !$0.passed }
-                if !decision.cleared {
-                    failures.append("\(container): \(digest.rawValue) is not cleared for \(environment): " + failed.map { "\($0.rule): \($0.message)" }.joined(separator: "; "))
-                } else if !failed.isEmpty || decision.breakGlass {
-                    warnings.append("\(container): \(digest.rawValue) cleared with findings (\(decision.breakGlass ? "break-glass" : decision.mode.rawValue))")
+                let answer = try await answers.answers([digest], environment: environment)[0]
+                if !answer.cleared {
+                    failures.append(
+                        "\(container): \(digest.rawValue) is not cleared for \(environment): "
+                            + answer.failing.map { "\($0.rule): \($0.message)" }.joined(separator: "; "))
+                } else if !answer.failing.isEmpty || answer.breakGlass {
+                    warnings.append("\(container): \(digest.rawValue) cleared with findings (\(answer.breakGlass ? "break-glass" : answer.mode.rawValue))")
                 }
             } catch let error as APIError where error.status == .notFound {
                 failures.append("\(container): \(error.message)")

@@ -1,3 +1,4 @@
+import Domain
 import HTTPCore
 import Store
 import Synchronization
@@ -22,6 +23,9 @@ final class AnswerCache: Sendable {
         let status: HTTPStatus
         let cleared: Bool
         let breakGlass: Bool
+        let mode: PolicyMode
+        /// The reasons that did not pass (what an admission denial quotes).
+        let failing: [DecisionReason]
         /// The answer's JSON object.
         let body: [UInt8]
     }

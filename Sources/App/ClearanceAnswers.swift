@@ -43,7 +43,8 @@ struct ClearanceAnswers: Sendable {
             case .decided(let decision, let epochs):
                 let entry = AnswerCache.Entry(
                     epochs: epochs, decidedAt: decision.decidedAt, expiresAt: cache.expiry(decidedAt: decision.decidedAt, validUntil: decision.validUntil),
-                    status: Self.status(of: decision), cleared: decision.cleared, breakGlass: decision.breakGlass,
+                    status: Self.status(of: decision), cleared: decision.cleared, breakGlass: decision.breakGlass, mode: decision.mode,
+                    failing: decision.reasons.filter { !$0.passed },
                     body: try ClearanceRoutes.encodedAnswer(decision, receipts: receipts))
                 cache.store(entry, digest: decision.digest.rawValue, environment: environment)
                 return entry

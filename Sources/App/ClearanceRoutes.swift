@@ -43,7 +43,7 @@ enum ClearanceRoutes {
 
     static func routes(_ services: Services) -> [AppRoute] {
         let receipts = services.receipts
-        let answers = ClearanceAnswers(decisions: services.decisions, receipts: receipts, cache: AnswerCache())
+        let answers = services.answers
         return [
             AppRoute(
                 method: .GET, pattern: "/api/v1/clearance/{ref}", access: .scope(.clearanceRead),

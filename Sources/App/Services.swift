@@ -14,6 +14,8 @@ final class Services: Sendable {
     let accounts: Accounts
     let evidence: EvidenceService
     let decisions: DecisionService
+    /// Clearance answers as the API and admission webhooks give them, cached while their facts hold.
+    let answers: ClearanceAnswers
     let actions: DecisionActions
     let receipts: ReceiptKeys
     let namespaceEnvironments: [NamespaceMapping]
@@ -36,6 +38,7 @@ final class Services: Sendable {
         self.decisions = decisions
         self.actions = actions
         self.receipts = receipts
+        self.answers = ClearanceAnswers(decisions: decisions, receipts: receipts, cache: AnswerCache())
         self.namespaceEnvironments = namespaceEnvironments
         self.metrics = metrics
         self.log = log
