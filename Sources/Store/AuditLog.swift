@@ -41,6 +41,11 @@ public enum AuditLog {
         ).map(entry)
     }
 
+    /// The stored hash of entry `id`, or nil when there is no such entry.
+    public static func hash(ofEntry id: Int64, in db: SQLiteConnection) throws -> String? {
+        try db.queryOne("SELECT hash FROM audit_log WHERE id = ?", [id])?.string(0)
+    }
+
     /// The outcome of checking the whole chain.
     public enum Verification: Sendable, Equatable {
         case intact(entries: Int)

@@ -18,7 +18,30 @@ import TestSupport
         let count = try await Self.populate(db)
         let result = try await CLI.run(["audit", "verify", "--db", db])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "intact: \(count) entries\n")
+        #expect(result.stdout.hasPrefix("intact: \(count) entries\ncheckpoint: \(count):"))
+    }
+
+    @Test func aChainCutBackBehindACheckpointIsDetected() async throws {
+        let directory = try TemporaryDirectory("audit")
+        defer { directory.remove() }
+        let path = directory.file("s.db")
+        let count = try await Self.populate(path)
+        let before = try await CLI.run(["audit", "verify", "--db", path])
+        let checkpoint = try #require(before.stdout.split(separator: "\n").last.map { String($0.dropFirst("checkpoint: ".count)) })
+        #expect(try await CLI.run(["audit", "verify", "--db", path, "--checkpoint", checkpoint]).status == 0)
+
+        // The last two entries removed: the shorter chain is still internally consistent.
+        try await Self.tamper(path, "DELETE FROM audit_log WHERE id > \(count - 2)")
+        #expect(try await CLI.run(["audit", "verify", "--db", path]).status == 0)
+        let cut = try await CLI.run(["audit", "verify", "--db", path, "--checkpoint", checkpoint])
+        #expect(cut.status == 1)
+        #expect(cut.stdout == "TRUNCATED: the log ends at entry \(count - 2), before checkpoint \(count)\n")
+
+        let forged = "\(count - 3):" + String(repeating: "0", count: 64)
+        let mismatch = try await CLI.run(["audit", "verify", "--db", path, "--checkpoint", forged])
+        #expect(mismatch.status == 1)
+        #expect(mismatch.stdout.hasPrefix("BROKEN at entry \(count - 3): it does not match checkpoint"))
+        #expect(try await CLI.run(["audit", "verify", "--db", path, "--checkpoint", "seven"]).status != 0)
     }
 
     @Test func anEditedEntryIsNamed() async throws {
@@ -99,16 +122,21 @@ import TestSupport
         let path = directory.file("s.db")
         let count = try await populate(path)
         #expect(count >= 5)
+        try await tamper(path, sql)
+        return try await CLI.run(["audit", "verify", "--db", path])
+    }
+
+    /// Runs `sql` on the file after dropping the append-only triggers, as an attacker with file access would.
+    static func tamper(_ path: String, _ sql: String) async throws {
         let database = try Database(path: path)
         do {
             try await database.write { db in
-                try db.executeScript("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;\n" + sql)
+                try db.executeScript("DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;\n" + sql)
             }
             await database.close()
         } catch {
             await database.close()
             throw error
         }
-        return try await CLI.run(["audit", "verify", "--db", path])
     }
 }
