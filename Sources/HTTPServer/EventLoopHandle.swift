@@ -20,9 +20,8 @@ final class EventLoopHandle: Sendable {
         var messages: [LoopMessage] = []
         /// An eventfd write is outstanding; coalesces wake-ups when responses arrive in bursts.
         var wakePending = false
-        /// -1 once the loop has stopped; the loop closes the descriptor under this lock, so a
-        /// late poster can never write to a closed (or reused) descriptor.
-        var wakeFD: Int32
+        /// Set once the loop has stopped; later posts are dropped.
+        var closed = false
     }
 
     private struct StopState {
@@ -30,7 +29,10 @@ final class EventLoopHandle: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let mailbox: Mutex<Mailbox>
+    private let mailbox = Mutex(Mailbox())
+    /// Owned by the handle and closed only in `deinit`: a poster holds the handle while it writes, so the
+    /// write happens outside the lock yet can never reach a closed (or reused) descriptor.
+    private let wakeFD: Int32
     private let stopState = Mutex(StopState())
     /// Set once shutdown begins; responder tasks then serialize `Connection: close`.
     let isDraining = Atomic<Bool>(false)
@@ -40,21 +42,26 @@ final class EventLoopHandle: Sendable {
     let dateCache = DateCache()
 
     init(wakeFD: Int32) {
-        mailbox = Mutex(Mailbox(wakeFD: wakeFD))
+        self.wakeFD = wakeFD
     }
+
+    deinit { closeFileDescriptor(wakeFD) }
 
     /// Queues a message and wakes the loop; dropped if the loop has already stopped.
     func post(_ message: LoopMessage) {
-        mailbox.withLock { box in
-            guard box.wakeFD >= 0 else { return }
+        let wake = mailbox.withLock { box -> Bool in
+            guard !box.closed else { return false }
             box.messages.append(message)
-            guard !box.wakePending else { return }
+            guard !box.wakePending else { return false }
             box.wakePending = true
-            var one: UInt64 = 1
-            let fd = box.wakeFD
-            // EAGAIN would mean the 2^64-2 counter is full, i.e. the loop already has a wake-up pending.
-            _ = try? syscall("write(eventfd)") { Glibc.write(fd, &one, 8) }
+            return true
         }
+        guard wake else { return }
+        // Outside the lock, so posters and the loop do not queue behind a system call. A write that lands
+        // after the loop already took the messages only causes one spurious wake-up.
+        var one: UInt64 = 1
+        // EAGAIN would mean the 2^64-2 counter is full, i.e. the loop already has a wake-up pending.
+        _ = try? syscall("write(eventfd)") { Glibc.write(wakeFD, &one, 8) }
     }
 
     /// Loop thread: swaps the queued messages into `messages` (which must be empty).
@@ -65,12 +72,10 @@ final class EventLoopHandle: Sendable {
         }
     }
 
-    /// Loop thread, at stop: closes the eventfd; later posts are dropped.
+    /// Loop thread, at stop: later posts are dropped (the eventfd itself closes with the handle).
     func closeMailbox() {
         mailbox.withLock { box in
-            guard box.wakeFD >= 0 else { return }
-            closeFileDescriptor(box.wakeFD)
-            box.wakeFD = -1
+            box.closed = true
             box.messages.removeAll()
         }
     }
