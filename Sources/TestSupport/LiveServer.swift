@@ -45,8 +45,9 @@ public final class LiveServer: Sendable {
         try await server.database.read { db in try AuditLog.entries(limit: 10_000, in: db).map(\.action) }
     }
 
-    /// A new client connection to this server.
-    public func client() throws -> TestClient { try TestClient(port: port, timeout: .seconds(10)) }
+    /// A new client connection to this server. The timeout only bounds hangs: a busy machine can queue scrypt
+    /// hashing for seconds.
+    public func client() throws -> TestClient { try TestClient(port: port, timeout: .seconds(30)) }
 
     /// Stops the server and deletes its files.
     public func stop() async {

@@ -172,12 +172,10 @@ import TestSupport
 
     @Test func aServerThatNeverAnswersTimesOutWithExitTwo() async throws {
         try await withStub { stub in
-            let start = ContinuousClock.now
             let result = try await CLI.run(["check", Self.digest("9"), "--env", "production", "--server", stub.url, "--timeout", "1"])
             #expect(result.status == 2)
-            #expect(result.stderr.contains("timed out"))
-            // Well under the 10 s default, so --timeout was honoured (the rest is process start-up on a busy machine).
-            #expect(ContinuousClock.now - start < .seconds(8))
+            // The message names the limit that fired, so --timeout was honoured (no wall-clock bound: machines are busy).
+            #expect(result.stderr.contains("timed out after 1s"), "\(result.stderr)")
         }
     }
 
