@@ -10,7 +10,8 @@ let package = Package(
         .executable(name: "shipgate", targets: ["shipgate"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
     ],
     targets: [
         // C shims over system libraries.
@@ -31,8 +32,11 @@ let package = Package(
             plugins: ["EmbedMigrationsPlugin"]),
         .target(
             name: "App",
-            dependencies: ["HTTPCore", "HTTPServer", "SQLite", "Store", "Crypto", "Domain", "Evidence", "Policy"],
-            swiftSettings: strict),
+            dependencies: [
+                "HTTPCore", "HTTPServer", "SQLite", "Store", "Crypto", "Domain", "Evidence", "Policy",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            exclude: ["Templates"], swiftSettings: strict, plugins: ["EmbedMigrationsPlugin"]),
         .executableTarget(
             name: "shipgate",
             dependencies: [
@@ -42,7 +46,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "shipgate-bench", dependencies: ["App", "TestSupport", "Crypto", "Domain", "SQLite", "Store"], swiftSettings: strict),
-        .target(name: "TestSupport", dependencies: ["App", "SQLite", "Store", "Crypto", "CPosix", "HTTPCore", "Domain"], swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["App", "SQLite", "Store", "Crypto", "CPosix", "HTTPCore", "HTTPServer", "Domain"], swiftSettings: strict),
 
         // Build-time embedding of migrations/*.sql into the Store module.
         .executableTarget(name: "embed-migrations", swiftSettings: strict),
@@ -65,5 +69,8 @@ let package = Package(
         .testTarget(
             name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "HTTPServer", "Store", "SQLite", "Domain", "Crypto"], exclude: ["Fixtures"],
             swiftSettings: strict),
+        // Real headless Chromium over WebDriver against the live dashboard; external scanners (sslyze, sqlmap) as tests.
+        .testTarget(name: "BrowserTests", dependencies: ["App", "TestSupport", "HTTPCore", "Domain", "Crypto"], swiftSettings: strict),
+        .testTarget(name: "SecurityScanTests", dependencies: ["App", "TestSupport", "Crypto", "Domain", "Store"], swiftSettings: strict),
     ]
 )

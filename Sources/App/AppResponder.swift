@@ -71,16 +71,30 @@ final class AppResponder: HTTPResponder {
     private static func run(
         _ route: AppRoute, request: HTTPRequest, parameters: RouteParameters, authenticator: Authenticator, services: Services
     ) async -> HTTPResponse {
+        let remoteAddress = CurrentRequest.value?.remoteAddress ?? "unknown"
         var principal: Principal?
         do {
+            if case .scope(let scope) = route.access, let readHandler = route.readHandler {
+                // Hot read-only route: the token and the answer come from one snapshot.
+                let outcome = try await services.database.read { db -> ReadOutcome in
+                    let authenticated = try authenticator.authenticate(request, in: db)
+                    guard authenticated.allows(scope) else { return .refused(authenticated) }
+                    let appRequest = AppRequest(http: request, parameters: parameters, principal: authenticated, remoteAddress: remoteAddress)
+                    return .answered(try readHandler(appRequest, db))
+                }
+                switch outcome {
+                case .answered(let response): return response
+                case .refused(let refused):
+                    principal = refused
+                    throw missingScope(scope, refused)
+                }
+            }
             if case .scope(let scope) = route.access {
                 let authenticated = try await authenticator.authenticate(request)
                 principal = authenticated
-                guard authenticated.allows(scope) else {
-                    throw APIError.forbidden("this action needs the '\(scope.rawValue)' scope\(authenticated.role.map { " and a role that grants it (you are \($0.rawValue))" } ?? "")")
-                }
+                guard authenticated.allows(scope) else { throw missingScope(scope, authenticated) }
             }
-            let appRequest = AppRequest(http: request, parameters: parameters, principal: principal, remoteAddress: CurrentRequest.value?.remoteAddress ?? "unknown")
+            let appRequest = AppRequest(http: request, parameters: parameters, principal: principal, remoteAddress: remoteAddress)
             return try await route.handler(appRequest)
         } catch {
             let apiError = apiError(for: error, services: services)
@@ -89,6 +103,16 @@ final class AppResponder: HTTPResponder {
             }
             return JSONBody.response(for: apiError)
         }
+    }
+
+    /// What a read-snapshot route produced: its answer, or a principal that lacks the scope.
+    private enum ReadOutcome: Sendable {
+        case answered(HTTPResponse)
+        case refused(Principal)
+    }
+
+    private static func missingScope(_ scope: Scope, _ principal: Principal) -> APIError {
+        .forbidden("this action needs the '\(scope.rawValue)' scope\(principal.role.map { " and a role that grants it (you are \($0.rawValue))" } ?? "")")
     }
 
     /// An authenticated principal refused an action: recorded, so misuse of a valid credential is visible.
@@ -131,11 +155,16 @@ final class AppResponder: HTTPResponder {
     /// Headers every response carries; API answers are never cached, HTML gets a strict CSP.
     static func addSecurityHeaders(to response: inout HTTPResponse, path: String) {
         response.headers.set("X-Content-Type-Options", "nosniff")
-        response.headers.set("Referrer-Policy", "no-referrer")
         let contentType = response.headers["Content-Type"] ?? ""
         if contentType.hasPrefix("text/html") {
+            // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on the dashboard's own
+            // form posts, and the dashboard's CSRF defence checks that Origin.
+            response.headers.set("Referrer-Policy", "same-origin")
             response.headers.set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
             response.headers.set("X-Frame-Options", "DENY")
+            response.headers.set("Cross-Origin-Opener-Policy", "same-origin")
+        } else {
+            response.headers.set("Referrer-Policy", "no-referrer")
         }
         if !path.hasPrefix("/static/") { response.headers.set("Cache-Control", "no-store") }
     }

@@ -1,5 +1,6 @@
 import Domain
 import HTTPCore
+import SQLite
 
 /// Who may call a route.
 enum Access: Sendable {
@@ -30,6 +31,9 @@ struct AppRequest: Sendable {
 /// A handler: throws `APIError` for client errors; anything else becomes a 500.
 typealias AppHandler = @Sendable (AppRequest) async throws -> HTTPResponse
 
+/// A handler that answers from one read snapshot, which authentication shares (one read per request).
+typealias ReadHandler = @Sendable (AppRequest, SQLiteConnection) throws -> HTTPResponse
+
 /// A documented query parameter.
 struct QueryParameter: Sendable {
     let name: String
@@ -57,5 +61,8 @@ struct AppRoute: Sendable {
     var maxBodyBytes: Int? = nil
     /// Documented in OpenAPI (false for static files and the dashboard).
     var documented = true
+    /// Set on hot read-only routes: `AppResponder` authenticates and runs it in the same snapshot, and `handler`
+    /// must be the same answer in a read of its own.
+    var readHandler: ReadHandler? = nil
     let handler: AppHandler
 }

@@ -20,21 +20,28 @@ struct Authenticator: Sendable {
 
     /// The principal behind the request's bearer token.
     func authenticate(_ request: HTTPRequest) async throws -> Principal {
+        try await database.read { db in try authenticate(request, in: db) }
+    }
+
+    /// The same, inside the caller's read snapshot (a route that answers from one read shares it).
+    func authenticate(_ request: HTTPRequest, in db: SQLiteConnection) throws -> Principal {
         let values = request.headers.values(for: "Authorization")
         guard values.count == 1, let secret = Self.bearerToken(values[0]), TokenSecret.isWellFormed(secret) else {
             throw APIError.unauthenticated
         }
         let hash = TokenSecret.hash(secret)
-        let known = self.known
-        let found: (APIToken, User?)? = try await database.read { db in
-            let epoch = try FactEpochs.authentication(in: db)
-            if let hit = known.lookup(hash, epoch: epoch) { return hit }
-            guard let token = try TokenStore.find(hash: hash, in: db) else { return nil }
+        let epoch = try FactEpochs.authentication(in: db)
+        let found: (APIToken, User?)
+        if let hit = known.lookup(hash, epoch: epoch) {
+            found = hit
+        } else {
+            guard let token = try TokenStore.find(hash: hash, in: db) else { throw APIError.unauthenticated }
             let user = try token.user.flatMap { try UserStore.find($0, in: db) }
             known.store(hash, token: token, user: user, epoch: epoch)
-            return (token, user)
+            found = (token, user)
         }
-        guard let (token, user) = found, token.isUsable(at: clock()) else { throw APIError.unauthenticated }
+        let (token, user) = found
+        guard token.isUsable(at: clock()) else { throw APIError.unauthenticated }
         if let owner = token.user {
             // A token whose user vanished must not fall back to a service identity.
             guard let user else { throw APIError.unauthenticated }

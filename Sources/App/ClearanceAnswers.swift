@@ -1,5 +1,6 @@
 import Domain
 import HTTPCore
+import SQLite
 import Store
 
 #if canImport(FoundationEssentials)
@@ -16,39 +17,29 @@ struct ClearanceAnswers: Sendable {
     let receipts: ReceiptKeys
     let cache: AnswerCache
 
-    private enum Outcome: Sendable {
-        case cached(AnswerCache.Entry)
-        case decided(Decision, FactEpochs)
-    }
-
     /// The answers for `digests` in `environment`, in order; throws for an unknown environment (404) or
     /// when the facts cannot be read (the caller fails closed).
     func answers(_ digests: [Digest], environment: String) async throws -> [AnswerCache.Entry] {
+        try await decisions.database.read { db in try answers(digests, environment: environment, in: db) }
+    }
+
+    /// The same inside the caller's read snapshot. A fresh decision is encoded and its receipt signed here too,
+    /// so a miss holds the reader a little longer (one Ed25519 signature).
+    func answers(_ digests: [Digest], environment: String, in db: SQLiteConnection) throws -> [AnswerCache.Entry] {
         let now = decisions.clock()
-        let (policies, receipts, cache) = (decisions.policies, receipts, cache)
-        let outcomes = try await decisions.database.read { db -> [Outcome] in
-            try digests.map { digest in
-                let epochs = try FactEpochs.read(digest: digest, in: db)
-                if let hit = cache.entry(digest: digest.rawValue, environment: environment, epochs: epochs, now: now) { return .cached(hit) }
-                // A receipt key rotated by another process bumped the global epoch: sign with the current key.
-                try receipts.reload(ifChangedSince: epochs.global, in: db)
-                return .decided(
-                    try DecisionService.decide(digest, environment: environment, now: now, visiting: [], policies: policies, in: db), epochs)
-            }
-        }
-        return try outcomes.map { outcome in
-            switch outcome {
-            case .cached(let entry):
-                return entry
-            case .decided(let decision, let epochs):
-                let entry = AnswerCache.Entry(
-                    epochs: epochs, decidedAt: decision.decidedAt, expiresAt: cache.expiry(decidedAt: decision.decidedAt, validUntil: decision.validUntil),
-                    status: Self.status(of: decision), cleared: decision.cleared, breakGlass: decision.breakGlass, mode: decision.mode,
-                    failing: decision.reasons.filter { !$0.passed },
-                    body: try ClearanceRoutes.encodedAnswer(decision, receipts: receipts))
-                cache.store(entry, digest: decision.digest.rawValue, environment: environment)
-                return entry
-            }
+        return try digests.map { digest in
+            let epochs = try FactEpochs.read(digest: digest, in: db)
+            if let hit = cache.entry(digest: digest.rawValue, environment: environment, epochs: epochs, now: now) { return hit }
+            // A receipt key rotated by another process bumped the global epoch: sign with the current key.
+            try receipts.reload(ifChangedSince: epochs.global, in: db)
+            let decision = try DecisionService.decide(
+                digest, environment: environment, now: now, visiting: [], policies: decisions.policies, in: db)
+            let entry = AnswerCache.Entry(
+                epochs: epochs, decidedAt: decision.decidedAt, expiresAt: cache.expiry(decidedAt: decision.decidedAt, validUntil: decision.validUntil),
+                status: Self.status(of: decision), cleared: decision.cleared, breakGlass: decision.breakGlass, mode: decision.mode,
+                failing: decision.reasons.filter { !$0.passed }, body: try ClearanceRoutes.encodedAnswer(decision, receipts: receipts))
+            cache.store(entry, digest: digest.rawValue, environment: environment)
+            return entry
         }
     }
 

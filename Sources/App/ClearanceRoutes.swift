@@ -44,26 +44,37 @@ enum ClearanceRoutes {
     static func routes(_ services: Services) -> [AppRoute] {
         let receipts = services.receipts
         let answers = services.answers
+        // One answer, from the snapshot its request was authenticated in.
+        let single: ReadHandler = { request, db in
+            guard let environment = request.http.queryValue("env"), !environment.isEmpty else {
+                throw APIError.badRequest("pass the environment as ?env=, e.g. ?env=production")
+            }
+            let digest = try reference(request.parameter("ref"))
+            do {
+                let answer = try answers.answers([digest], environment: environment, in: db)[0]
+                services.metrics.recordDecision(environment: environment, cleared: answer.cleared, breakGlass: answer.breakGlass)
+                return JSONBody.response(answer.status, encoded: answer.body)
+            } catch let error as APIError where error.status.code < 500 {
+                throw error
+            } catch {
+                services.log.error("decision failed for \(digest.rawValue) in \(environment): \(error)")
+                return failClosed(digest: digest, environment: environment, now: services.clock())
+            }
+        }
         return [
             AppRoute(
                 method: .GET, pattern: "/api/v1/clearance/{ref}", access: .scope(.clearanceRead),
                 summary: "Is this digest cleared for ?env=? 200 cleared, 403 not cleared, 404 nothing known; fail closed",
-                responseSchema: "Clearance"
-            , query: [QueryParameter(name: "env", required: true, description: "the environment, e.g. production")], otherResponses: [403: ("Not cleared (a clearance answer)", "ClearanceOrError"), 404: ("Nothing known about the digest (a clearance answer), or an unknown environment", "ClearanceOrError"), 503: ("The decision could not be computed: not cleared", "Clearance")]) { request in
-                guard let environment = request.http.queryValue("env"), !environment.isEmpty else {
-                    throw APIError.badRequest("pass the environment as ?env=, e.g. ?env=production")
-                }
-                let digest = try reference(request.parameter("ref"))
-                do {
-                    let answer = try await answers.answers([digest], environment: environment)[0]
-                    services.metrics.recordDecision(environment: environment, cleared: answer.cleared, breakGlass: answer.breakGlass)
-                    return JSONBody.response(answer.status, encoded: answer.body)
-                } catch let error as APIError where error.status.code < 500 {
-                    throw error
-                } catch {
-                    services.log.error("decision failed for \(digest.rawValue) in \(environment): \(error)")
-                    return failClosed(digest: digest, environment: environment, now: services.clock())
-                }
+                responseSchema: "Clearance",
+                query: [QueryParameter(name: "env", required: true, description: "the environment, e.g. production")],
+                otherResponses: [
+                    403: ("Not cleared (a clearance answer)", "ClearanceOrError"),
+                    404: ("Nothing known about the digest (a clearance answer), or an unknown environment", "ClearanceOrError"),
+                    503: ("The decision could not be computed: not cleared", "Clearance"),
+                ],
+                readHandler: single
+            ) { request in
+                try await services.database.read { db in try single(request, db) }
             },
             AppRoute(
                 method: .POST, pattern: "/api/v1/clearance:batch", access: .scope(.clearanceRead),

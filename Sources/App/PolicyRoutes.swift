@@ -25,28 +25,7 @@ enum PolicyRoutes {
                 if let contentType = request.http.headers["Content-Type"], !contentType.lowercased().hasPrefix("application/json") {
                     throw APIError.unsupportedMediaType
                 }
-                // Not JSON at all is a malformed request (400); JSON that is not a valid policy is a 422 below.
-                do {
-                    try JSONDepthGuard.check(request.http.body)
-                    _ = try JSONDecoder().decode(JSONValue.self, from: Data(request.http.body))
-                } catch {
-                    throw APIError.badRequest("the policy is not valid JSON")
-                }
-                let actor = request.actor.name
-                let now = services.clock()
-                let version = try await database.write { db in
-                    let known = Set(try PolicyStore.environments(in: db)).union([environment])
-                    let policy: EnvironmentPolicy
-                    switch parsePolicy(request.http.body, environment: environment, knownEnvironments: known) {
-                    case .success(let parsed): policy = parsed
-                    case .failure(let error): throw APIError.invalid(error.message)
-                    }
-                    let version = try PolicyStore.put(environment: environment, document: PolicyParser.encode(policy), by: actor, at: now, in: db)
-                    try AuditLog.append(
-                        actor: actor, action: "policy.put", subject: "environment:" + environment, details: ["version": String(version)], at: now,
-                        in: db)
-                    return version
-                }
+                let version = try await put(document: request.http.body, environment: environment, actor: request.actor.name, services: services)
                 struct Stored: Encodable { let environment: String; let version: Int }
                 return JSONBody.response(.ok, Stored(environment: environment, version: version))
             },
@@ -82,6 +61,33 @@ enum PolicyRoutes {
                 return JSONBody.response(.ok, List(policies: items))
             },
         ]
+    }
+
+    /// Validates `document` as `environment`'s policy and stores it as the next version, audited: the one way a
+    /// policy changes (API and dashboard). Not JSON is a 400, an invalid policy a 422 naming the problem.
+    static func put(document: [UInt8], environment: String, actor: String, services: Services) async throws -> Int {
+        try Accounts.validateName(environment, what: "environment")
+        // Not JSON at all is a malformed request (400); JSON that is not a valid policy is a 422 below.
+        do {
+            try JSONDepthGuard.check(document)
+            _ = try JSONDecoder().decode(JSONValue.self, from: Data(document))
+        } catch {
+            throw APIError.badRequest("the policy is not valid JSON")
+        }
+        let now = services.clock()
+        return try await services.database.write { db in
+            let known = Set(try PolicyStore.environments(in: db)).union([environment])
+            let policy: EnvironmentPolicy
+            switch parsePolicy(document, environment: environment, knownEnvironments: known) {
+            case .success(let parsed): policy = parsed
+            case .failure(let error): throw APIError.invalid(error.message)
+            }
+            let version = try PolicyStore.put(environment: environment, document: PolicyParser.encode(policy), by: actor, at: now, in: db)
+            try AuditLog.append(
+                actor: actor, action: "policy.put", subject: "environment:" + environment, details: ["version": String(version)], at: now,
+                in: db)
+            return version
+        }
     }
 
     /// A JSON string literal for `text`.

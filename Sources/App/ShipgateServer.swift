@@ -42,8 +42,10 @@ public struct ServerOptions: Sendable {
     public var namespaceEnvironments: [NamespaceMapping] = []
     /// The time source for expiry decisions; tests move it instead of sleeping.
     public var clock: @Sendable () -> Date = { Date() }
-    /// Outbound webhook delivery: retries, backoff, timeouts.
+    /// Outbound webhook delivery: retries, backoff, timeouts, delivery log pruning.
     public var webhooks = WebhookOptions()
+    /// The background watcher behind `image.cleared`, `image.uncleared` and `waiver.expiring`.
+    public var decisionWatch = DecisionWatchOptions()
 
     public init() {}
 }
@@ -82,12 +84,15 @@ public final class ShipgateServer: Sendable {
     private let log: LogSink
     private let stopping = Mutex(false)
     private let webhooks: WebhookDeliverer
+    private let watcher: DecisionWatcher
 
     private init(
-        http: HTTPServer, database: Database, accounts: Accounts, generatedAdminPassword: String?, log: LogSink, webhooks: WebhookDeliverer
+        http: HTTPServer, database: Database, accounts: Accounts, generatedAdminPassword: String?, log: LogSink, webhooks: WebhookDeliverer,
+        watcher: DecisionWatcher
     ) {
         self.http = http
         self.webhooks = webhooks
+        self.watcher = watcher
         self.accounts = accounts
         self.database = database
         self.generatedAdminPassword = generatedAdminPassword
@@ -115,18 +120,20 @@ public final class ShipgateServer: Sendable {
             try await receipts.prepare()
             let keyRing = KeyRing()
             let connections = ConnectionCount()
+            let metrics = Metrics(version: Shipgate.version)
             let services = Services(
                 database: database, migrations: migrations, accounts: accounts,
                 evidence: EvidenceService(database: database, keyRing: keyRing, clock: options.clock),
                 decisions: DecisionService(database: database, keyRing: keyRing, clock: options.clock),
                 actions: DecisionActions(database: database, clock: options.clock), receipts: receipts,
-                namespaceEnvironments: options.namespaceEnvironments, metrics: Metrics(version: Shipgate.version), log: log,
+                namespaceEnvironments: options.namespaceEnvironments, metrics: metrics, log: log,
                 staticFiles: StaticFiles(root: options.publicDirectory), clock: options.clock, openConnections: { connections.read() })
             var routes =
                 HealthRoutes.routes(services) + AccountRoutes.routes(services) + KeyRoutes.routes(services) + EvidenceRoutes.routes(services)
                 + ImageRoutes.routes(services) + PolicyRoutes.routes(services) + ClearanceRoutes.routes(services)
                 + ApprovalRoutes.routes(services) + AuditRoutes.routes(services) + DeploymentRoutes.routes(services)
                 + AdmissionRoutes.routes(services) + WebhookRoutes.routes(services) + StaticRoutes.routes(services)
+                + Dashboard(services: services, secure: tls != nil, listenHost: options.listen.host, listenPort: { connections.port() }).routes()
             routes.append(OpenAPIRoutes.route(documenting: routes, version: Shipgate.version))
             let responder = AppResponder(routes: routes, services: services, defaultBodyLimit: options.limits.maxBodyBytes)
 
@@ -141,10 +148,13 @@ public final class ShipgateServer: Sendable {
             let http = HTTPServer(configuration: configuration, responder: responder)
             try http.start()
             connections.attach(http)
-            let webhooks = WebhookDeliverer(database: database, options: options.webhooks, log: log, clock: options.clock)
+            let webhooks = WebhookDeliverer(database: database, options: options.webhooks, log: log, metrics: metrics, clock: options.clock)
             webhooks.start()
+            let watcher = DecisionWatcher(
+                database: database, decisions: services.decisions, metrics: metrics, options: options.decisionWatch, log: log, clock: options.clock)
+            await watcher.start()
             log.info("listening on \(tls == nil ? "http" : "https")://\(options.listen.host.contains(":") ? "[\(options.listen.host)]" : options.listen.host):\(http.port) with database \(options.databasePath)")
-            return ShipgateServer(http: http, database: database, accounts: accounts, generatedAdminPassword: bootstrap.generatedPassword, log: log, webhooks: webhooks)
+            return ShipgateServer(http: http, database: database, accounts: accounts, generatedAdminPassword: bootstrap.generatedPassword, log: log, webhooks: webhooks, watcher: watcher)
         } catch {
             await database.close()
             throw error
@@ -156,6 +166,7 @@ public final class ShipgateServer: Sendable {
         guard stopping.withLock({ (was: inout Bool) in defer { was = true }; return !was }) else { return }
         log.info("shutting down")
         await http.shutdown()
+        await watcher.stop()
         await webhooks.stop()
         await database.close()
         log.info("stopped")
@@ -189,4 +200,7 @@ final class ConnectionCount: Sendable {
     func attach(_ http: HTTPServer) { server.withLock { $0 = http } }
 
     func read() -> Int { server.withLock { $0 }?.openConnections ?? 0 }
+
+    /// The port actually bound, once the server exists.
+    func port() -> Int? { server.withLock { $0 }?.port }
 }

@@ -9,19 +9,21 @@ import Synchronization
 // Foundation (not FoundationEssentials) for `Thread`: deliveries block a thread of their own.
 import Foundation
 
-/// The one background task that posts queued webhook deliveries, signs them, and retries failures with
-/// exponential backoff. Requests only write the outbox; nothing here runs on a request's path.
+/// The one background task that posts queued webhook deliveries, signs them, retries failures with exponential
+/// backoff, and prunes the delivery log. Requests only write the outbox; nothing here runs on a request's path.
 final class WebhookDeliverer: Sendable {
     private let database: Database
     private let options: WebhookOptions
     private let log: LogSink
+    private let metrics: Metrics
     private let clock: @Sendable () -> Date
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    init(database: Database, options: WebhookOptions, log: LogSink, clock: @escaping @Sendable () -> Date) {
+    init(database: Database, options: WebhookOptions, log: LogSink, metrics: Metrics, clock: @escaping @Sendable () -> Date) {
         self.database = database
         self.options = options
         self.log = log
+        self.metrics = metrics
         self.clock = clock
     }
 
@@ -41,7 +43,12 @@ final class WebhookDeliverer: Sendable {
     }
 
     private func run() async {
+        var lastPrune: ContinuousClock.Instant?
         while !Task.isCancelled {
+            if lastPrune.map({ ContinuousClock.now - $0 >= options.pruneInterval }) ?? true {
+                lastPrune = .now
+                await prune()
+            }
             let due: [WebhookStore.Due]
             do {
                 due = try await database.read { db in try WebhookStore.due(nowMillis: Self.nowMillis(), limit: 50, in: db) }
@@ -69,6 +76,7 @@ final class WebhookDeliverer: Sendable {
             let next: Int64? = outcome.delivered || attempts >= options.maxAttempts ? nil : Self.nowMillis() + backoffMillis(after: attempts)
             if !outcome.delivered {
                 log.info("webhook delivery \(delivery.id) (\(delivery.event)) attempt \(attempts) failed: \(outcome.error ?? "")")
+                metrics.recordWebhookFailure(event: delivery.event, abandoned: next == nil)
             }
             let at = Timestamp.format(clock())
             try await database.write { db in
@@ -78,6 +86,29 @@ final class WebhookDeliverer: Sendable {
         } catch {
             log.error("webhook delivery \(delivery.id) could not be recorded: \(error)")
         }
+    }
+
+    /// Keeps the delivery log bounded: finished deliveries older than `deliveryLogDays` (by the decision clock, which
+    /// stamped them) or beyond the newest `deliveryLogMaxPerWebhook` of their webhook go, a few hundred per write so
+    /// the writer is never held for long. Pending deliveries always stay.
+    private func prune() async {
+        let cutoff = Timestamp.format(clock().addingTimeInterval(-Double(options.deliveryLogDays) * 86_400))
+        let keep = options.deliveryLogMaxPerWebhook
+        var removed = 0
+        do {
+            for webhook in try await database.read({ db in try WebhookStore.ids(in: db) }) {
+                while !Task.isCancelled {
+                    let count = try await database.write { db in
+                        try WebhookStore.pruneFinished(webhookID: webhook, before: cutoff, keep: keep, limit: 500, in: db)
+                    }
+                    removed += count
+                    if count < 500 { break }
+                }
+            }
+        } catch {
+            log.error("webhook delivery log pruning failed: \(error)")
+        }
+        if removed > 0 { log.info("pruned \(removed) finished webhook deliveries") }
     }
 
     /// The wait after the `attempts`-th failure: the initial backoff, doubled per further failure.

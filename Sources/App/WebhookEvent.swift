@@ -72,6 +72,46 @@ enum WebhookOutbox {
             at: deployment.reportedAt, in: db)
     }
 
+    /// `image.cleared` or `image.uncleared`: the decision for (digest, environment) flipped since it was last announced.
+    static func decisionFlipped(_ decision: Decision, in db: SQLiteConnection) throws {
+        var data = [
+            "digest": decision.digest.rawValue, "environment": decision.environment, "cleared": String(decision.cleared),
+            "policyVersion": String(decision.policyVersion), "mode": decision.mode.rawValue, "breakGlass": String(decision.breakGlass),
+            "decidedAt": Timestamp.format(decision.decidedAt),
+        ]
+        if let validUntil = decision.validUntil { data["validUntil"] = Timestamp.format(validUntil) }
+        let failing = decision.reasons.filter { !$0.passed }
+        if !failing.isEmpty { data["reasons"] = failing.map { "\($0.rule): \($0.message)" }.joined(separator: "; ") }
+        let text: String
+        if decision.cleared {
+            let how = decision.breakGlass ? " by break-glass" : (decision.mode == .dryRun ? " (dry-run policy)" : "")
+            text = ":white_check_mark: Shipgate: \(decision.digest.rawValue) is now cleared\(how) for \(slack(decision.environment)) (policy v\(decision.policyVersion))"
+        } else {
+            let why = failing.first.map { ": \(slack($0.message))" } ?? ""
+            text = ":no_entry: Shipgate: \(decision.digest.rawValue) is no longer cleared for \(slack(decision.environment))\(why)"
+        }
+        try enqueue(decision.cleared ? .imageCleared : .imageUncleared, data: data, text: text, at: decision.decidedAt, in: db)
+    }
+
+    /// `waiver.expiring` for a waiver that expires within the configured window.
+    static func waiverExpiring(_ waiver: Waiver, at now: Date, in db: SQLiteConnection) throws {
+        var data = [
+            "id": waiver.id, "vulnerability": waiver.vulnerability, "expiresAt": Timestamp.format(waiver.expiresAt),
+            "createdBy": waiver.createdBy, "justification": waiver.justification,
+        ]
+        if let digest = waiver.digest { data["digest"] = digest.rawValue }
+        if let pattern = waiver.repositoryPattern { data["repositoryPattern"] = pattern }
+        if let environment = waiver.environment { data["environment"] = environment }
+        let scope = waiver.digest?.rawValue ?? slack(waiver.repositoryPattern ?? "")
+        let environment = waiver.environment.map { " in \(slack($0))" } ?? ""
+        try enqueue(
+            .waiverExpiring, data: data,
+            text:
+                ":hourglass: Shipgate: the waiver of \(slack(waiver.vulnerability)) for \(scope)\(environment) expires at "
+                + "\(Timestamp.format(waiver.expiresAt)); renew it or fix the finding",
+            at: now, in: db)
+    }
+
     /// Slack's mrkdwn needs only &, < and > escaped.
     static func slack(_ text: String) -> String {
         text.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;")

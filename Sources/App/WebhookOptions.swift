@@ -10,6 +10,12 @@ public struct WebhookOptions: Sendable {
     public var timeout: Duration = .seconds(10)
     /// Extra CA bundle for https:// receivers; nil uses the system roots.
     public var caFile: String?
+    /// Finished deliveries (delivered, failed, cancelled) older than this many days leave the delivery log.
+    public var deliveryLogDays = 30
+    /// At most this many finished deliveries are kept per webhook, however young (pending ones are never pruned).
+    public var deliveryLogMaxPerWebhook = 10_000
+    /// How often the delivery log is pruned.
+    public var pruneInterval: Duration = .seconds(3600)
 
     /// The defaults above.
     public init() {}

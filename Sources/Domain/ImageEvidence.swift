@@ -15,10 +15,12 @@ public struct AttestationRecord: Sendable, Equatable, Codable {
     public var keys: [KeyReference]
     public var postedBy: String
     public var receivedAt: Date
+    /// The repository names the signed statement gives this digest (its subjects' names).
+    public var subjectNames: [String]
 
     public init(
         id: String, predicateType: String, predicateKind: String, provenance: ProvenanceSummary?, keys: [KeyReference], postedBy: String,
-        receivedAt: Date
+        receivedAt: Date, subjectNames: [String] = []
     ) {
         self.id = id
         self.predicateType = predicateType
@@ -27,6 +29,7 @@ public struct AttestationRecord: Sendable, Equatable, Codable {
         self.keys = keys
         self.postedBy = postedBy
         self.receivedAt = receivedAt
+        self.subjectNames = subjectNames
     }
 }
 

@@ -9,7 +9,7 @@ enum EvidenceJSON {
     /// Decodes `bytes` as `T`; `what` names the document in error messages (e.g. "Trivy report").
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(EvidenceError) -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try withUncopiedData(bytes) { try JSONDecoder().decode(T.self, from: $0) }
         } catch let error as EvidenceError {
             throw error
         } catch let error as DecodingError {
@@ -21,7 +21,16 @@ enum EvidenceJSON {
 
     /// Whether `bytes` are syntactically valid JSON (used only on the error path, to tell 400 from 415).
     static func isValidJSON(_ bytes: [UInt8]) -> Bool {
-        (try? JSONDecoder().decode(IgnoredJSON.self, from: Data(bytes))) != nil
+        (try? withUncopiedData(bytes) { try JSONDecoder().decode(IgnoredJSON.self, from: $0) }) != nil
+    }
+
+    /// Runs `body` with a `Data` view of `bytes` rather than a copy: a scan or SBOM may be 64 MiB, and `Data(bytes)`
+    /// would hold a second copy of it for the whole decode. The view must not outlive `body`; decoded values never keep it.
+    private static func withUncopiedData<R>(_ bytes: [UInt8], _ body: (Data) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else { return try body(Data()) }
+            return try body(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none))
+        }
     }
 
     /// Maps a decoder error to a message naming only our own field path, never input values.

@@ -17,14 +17,14 @@ public enum SBOMParser {
             guard bom.hasSupportedVersion else {
                 throw EvidenceError(.unsupported, "unsupported CycloneDX specVersion: send CycloneDX 1.4–1.7 JSON")
             }
-            return bom.summary(topLevelLimit: topLevelLimit)
+            return bom.summary(topLevelLimit: topLevelLimit).keptTextBounded
         }
         if top.keys.contains("spdxVersion") {
             let document = try EvidenceJSON.decode(SPDXDocument.self, from: bytes, what: "SPDX document")
             guard SPDXDocument.supportedVersions.contains(document.spdxVersion) else {
                 throw EvidenceError(.unsupported, "unsupported spdxVersion: send SPDX-2.2 or SPDX-2.3 JSON")
             }
-            return document.summary(topLevelLimit: topLevelLimit)
+            return document.summary(topLevelLimit: topLevelLimit).keptTextBounded
         }
         throw EvidenceJSON.unrecognised(bytes, kind: top.kind, unrecognised)
     }

@@ -34,6 +34,8 @@ public enum ScanParser {
             }
             report = log.scanReport()
         }
+        // Bounded before deduplication, so two findings that differ only past the bound count once (fail-closed merge).
+        report = report.keptTextBounded
         report.findings = deduplicated(report.findings)
         return report
     }

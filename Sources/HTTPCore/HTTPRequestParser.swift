@@ -527,13 +527,14 @@ public struct HTTPRequestParser: Sendable {
             let scanEnd = min(p.count, limitIndex)
             var index = lineStart + lineScan
             while index < scanEnd && p[index] != HTTPSyntax.lf { index += 1 }
+            // Reject an over-long size early (RFC 9112 §7.1 gives no limit; 16 hex digits fill 64 bits), and before
+            // the line-ending check, so the error does not depend on whether the LF arrived in the same read.
+            var digits = 0
+            while lineStart + digits < index, digits <= 16, HTTPSyntax.hexValue(p[lineStart + digits]) != nil {
+                digits += 1
+            }
+            if digits > 16 { throw .invalidChunkSize }
             if index == scanEnd {
-                // Reject an over-long size early (RFC 9112 §7.1 gives no limit; 16 hex digits fill 64 bits).
-                var digits = 0
-                while lineStart + digits < scanEnd, digits <= 16, HTTPSyntax.hexValue(p[lineStart + digits]) != nil {
-                    digits += 1
-                }
-                if digits > 16 { throw .invalidChunkSize }
                 if p.count > limitIndex { throw .chunkLineTooLong }
                 lineScan = p.count - lineStart
                 return false

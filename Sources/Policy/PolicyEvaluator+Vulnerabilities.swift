@@ -122,7 +122,9 @@ extension PolicyEvaluator {
         return expiries
     }
 
-    /// Active, for this environment (or all), and scoped to this digest or to a repository it was seen under.
+    /// Active, for this environment (or all), and scoped to this digest or to a repository that signed evidence
+    /// names it under. Names from unsigned reports do not count: any evidence-writing token could otherwise
+    /// claim another team's repository for its image and inherit that team's waivers.
     static func appliesNow(_ waiver: Waiver, input: PolicyInput, evidence: ImageEvidence) -> Bool {
         guard waiver.isActive(at: input.now), !waiver.vulnerability.isEmpty else { return false }
         if let environment = waiver.environment, environment != input.environment { return false }
@@ -131,7 +133,8 @@ extension PolicyEvaluator {
         if let digest = waiver.digest, digest != input.digest { return false }
         if let pattern = waiver.repositoryPattern {
             guard let glob = try? GlobPattern(pattern) else { return false }
-            return evidence.names.contains { glob.matches($0) }
+            let vouched = evidence.attestations.filter { !PolicyEvaluator.activeKeyIDs(of: $0, activeKeys: input.activeKeys).isEmpty }
+            return vouched.contains { $0.subjectNames.contains { glob.matches($0) } }
         }
         return true
     }

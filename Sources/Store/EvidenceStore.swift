@@ -216,8 +216,12 @@ public enum EvidenceStore {
                 WHERE ak.attestation_id = ? ORDER BY k.name
                 """, [id]
             ).map { KeyReference(id: $0.string(0) ?? "", name: $0.string(1) ?? "", active: $0.int(2) == 1) }
+            let subjectNames = try db.query(
+                "SELECT name FROM attestation_subjects WHERE attestation_id = ? AND digest = ? AND name <> '_' ORDER BY name", [id, digest]
+            ).compactMap { $0.string(0) }
             return AttestationRecord(
-                id: id, predicateType: type, predicateKind: kind, provenance: provenance, keys: keys, postedBy: postedBy, receivedAt: received)
+                id: id, predicateType: type, predicateKind: kind, provenance: provenance, keys: keys, postedBy: postedBy, receivedAt: received,
+                subjectNames: subjectNames)
         }
     }
 

@@ -147,6 +147,33 @@ public enum WebhookStore {
         try db.execute("UPDATE webhook_deliveries SET status = 'cancelled' WHERE id = ? AND status = 'pending'", [id])
     }
 
+    /// Deletes up to `limit` finished deliveries (delivered, failed, cancelled) of one webhook that were created before
+    /// `before` or fall beyond its newest `keep` finished ones; returns how many went. Pending deliveries are never touched.
+    public static func pruneFinished(webhookID: String, before: String, keep: Int, limit: Int, in db: SQLiteConnection) throws -> Int {
+        // Both selections walk the (webhook_id, created_at) index.
+        try db.execute(
+            """
+            DELETE FROM webhook_deliveries WHERE id IN (
+                SELECT id FROM webhook_deliveries WHERE webhook_id = ? AND status <> 'pending' AND created_at < ? LIMIT ?)
+            """, [webhookID, before, limit])
+        var removed = db.changes
+        if removed < limit {
+            try db.execute(
+                """
+                DELETE FROM webhook_deliveries WHERE id IN (
+                    SELECT id FROM webhook_deliveries WHERE webhook_id = ? AND status <> 'pending'
+                    ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)
+                """, [webhookID, limit - removed, keep])
+            removed += db.changes
+        }
+        return removed
+    }
+
+    /// The ids of every webhook, enabled or not (pruning walks them one by one).
+    public static func ids(in db: SQLiteConnection) throws -> [String] {
+        try db.query("SELECT id FROM webhooks ORDER BY id").compactMap { $0.string(0) }
+    }
+
     private static func webhook(_ row: Row) throws -> Webhook {
         Webhook(
             id: row.string(0) ?? "", url: row.string(1) ?? "", events: try JSONColumn.decode([String].self, from: row.string(2), column: "events"),

@@ -46,9 +46,11 @@ public enum DSSEPAE {
 }
 
 /// A Trivy report with the given findings (id, severity, fixed version), built in the test.
-public func trivyReport(_ findings: [(String, String, String)], createdAt: Date) throws -> String {
+public func trivyReport(
+    _ findings: [(String, String, String)], createdAt: Date, artifactName: String = "registry.example.com/team/app"
+) throws -> String {
     try jsonBody([
-        "SchemaVersion": 2, "CreatedAt": Timestamp.format(createdAt), "ArtifactName": "registry.example.com/team/app", "ArtifactType": "container_image",
+        "SchemaVersion": 2, "CreatedAt": Timestamp.format(createdAt), "ArtifactName": artifactName, "ArtifactType": "container_image",
         "Results": [[
             "Target": "app", "Class": "os-pkgs", "Type": "debian",
             "Vulnerabilities": findings.map { ["VulnerabilityID": $0.0, "PkgName": "libexample", "InstalledVersion": "1.0", "FixedVersion": $0.2, "Severity": $0.1] },

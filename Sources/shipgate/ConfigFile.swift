@@ -10,9 +10,13 @@ struct ConfigFile: Equatable {
     var migrationsDir: String?
     var logFormat: String?
     var namespaceEnv: [String]?
+    var waiverExpiringHours: Int?
+    var webhookLogDays: Int?
 
     /// The keys a config file may hold, in the order `--help` lists the flags.
-    static let keys = ["db", "listen", "tlsCert", "tlsKey", "publicDir", "migrationsDir", "logFormat", "namespaceEnv"]
+    static let keys = [
+        "db", "listen", "tlsCert", "tlsKey", "publicDir", "migrationsDir", "logFormat", "namespaceEnv", "waiverExpiringHours", "webhookLogDays",
+    ]
 
     /// Reads and validates the file; unknown keys and wrong types are errors naming the key, so a typo never silently falls back to a default.
     static func load(path: String) throws(ConfigFileError) -> ConfigFile {
@@ -47,11 +51,21 @@ struct ConfigFile: Equatable {
                     throw ConfigFileError("config file \(path): key \"namespaceEnv\" must be an array of strings")
                 }
                 file.namespaceEnv = strings
+            case "waiverExpiringHours": file.waiverExpiringHours = try integer(value, key: key, path: path)
+            case "webhookLogDays": file.webhookLogDays = try integer(value, key: key, path: path)
             default:
                 throw ConfigFileError("config file \(path): unknown key \"\(key)\" (known: \(keys.joined(separator: ", ")))")
             }
         }
         return file
+    }
+
+    private static func integer(_ value: Any, key: String, path: String) throws(ConfigFileError) -> Int {
+        // JSON true/false must not pass as 1/0, nor 1.5 as 1.
+        guard !(value is Bool), let number = value as? NSNumber, let integer = Int(exactly: number.doubleValue) else {
+            throw ConfigFileError("config file \(path): key \"\(key)\" must be a whole number")
+        }
+        return integer
     }
 
     private static func string(_ value: Any, key: String, path: String) throws(ConfigFileError) -> String {
@@ -108,6 +122,8 @@ struct EffectiveServeConfiguration {
     var migrationsDir: Setting<String?>
     var logFormat: Setting<String>
     var namespaceEnv: Setting<[String]>
+    var waiverExpiringHours: Setting<Int>
+    var webhookLogDays: Setting<Int>
     /// Only whether it is set is ever shown; the value stays out of every printout.
     var adminPassword: Setting<String?>
 
@@ -125,9 +141,11 @@ struct EffectiveServeConfiguration {
             "migrationsDir": entry(migrationsDir, optional(migrationsDir.value)),
             "logFormat": entry(logFormat, logFormat.value),
             "namespaceEnv": entry(namespaceEnv, namespaceEnv.value),
+            "waiverExpiringHours": entry(waiverExpiringHours, waiverExpiringHours.value),
+            "webhookLogDays": entry(webhookLogDays, webhookLogDays.value),
             "adminPassword": entry(adminPassword, adminPassword.value == nil ? "unset" : "set"),
         ]
-        // Every value above is a string, array of strings, null or dictionary, so serialisation cannot fail.
+        // Every value above is a string, number, array of strings, null or dictionary, so serialisation cannot fail.
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }

@@ -42,6 +42,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log format: text or json (env SHIPGATE_LOG_FORMAT; default text).")
     var logFormat: String?
 
+    @Option(help: "Send waiver.expiring this many hours before a waiver expires, 1 to 2160 (env SHIPGATE_WAIVER_EXPIRING_HOURS; default 24).")
+    var waiverExpiringHours: Int?
+
+    @Option(help: "Keep finished webhook deliveries this many days, 1 to 3650 (env SHIPGATE_WEBHOOK_LOG_DAYS; default 30).")
+    var webhookLogDays: Int?
+
     @Option(
         name: .customLong("unsafe-test-synchronous"),
         help: ArgumentHelp(
@@ -70,7 +76,17 @@ struct Serve: AsyncParsableCommand {
             logFormat: .resolve(flag: logFormat, env: Environment.value("SHIPGATE_LOG_FORMAT"), file: file.logFormat, default: "text"),
             namespaceEnv: .resolve(
                 flag: namespaceEnv.isEmpty ? nil : namespaceEnv, env: envNamespaces, file: file.namespaceEnv, default: []),
+            waiverExpiringHours: .resolve(
+                flag: waiverExpiringHours, env: try Self.integer("SHIPGATE_WAIVER_EXPIRING_HOURS"), file: file.waiverExpiringHours, default: 24),
+            webhookLogDays: .resolve(flag: webhookLogDays, env: try Self.integer("SHIPGATE_WEBHOOK_LOG_DAYS"), file: file.webhookLogDays, default: 30),
             adminPassword: .resolveOptional(flag: nil, env: Environment.value("SHIPGATE_ADMIN_PASSWORD"), file: nil))
+    }
+
+    /// An integer environment variable; nil when unset, an error naming the variable when it is not a number.
+    private static func integer(_ name: String) throws -> Int? {
+        guard let text = Environment.value(name) else { return nil }
+        guard let value = Int(text) else { throw ValidationError("\(name) must be a whole number, not \(text.prefix(20))") }
+        return value
     }
 
     func run() async throws {
@@ -96,6 +112,14 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
+        guard (1...2160).contains(effective.waiverExpiringHours.value) else {
+            throw ValidationError("--waiver-expiring-hours must be 1 to 2160 (waiverExpiringHours, from \(effective.waiverExpiringHours.source.rawValue))")
+        }
+        options.decisionWatch.waiverExpiringWindowSeconds = Double(effective.waiverExpiringHours.value) * 3600
+        guard (1...3650).contains(effective.webhookLogDays.value) else {
+            throw ValidationError("--webhook-log-days must be 1 to 3650 (webhookLogDays, from \(effective.webhookLogDays.source.rawValue))")
+        }
+        options.webhooks.deliveryLogDays = effective.webhookLogDays.value
         if printConfig {
             print(effective.json())
             return

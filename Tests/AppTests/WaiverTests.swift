@@ -65,4 +65,21 @@ import TestSupport
                 json: try jsonBody(["repositoryPattern": "x/*", "vulnerability": "CVE-1", "justification": "j", "expiresAt": expiry])).status == 403)
         }
     }
+
+    @Test func aNameClaimedOnlyByAnUnsignedScanDoesNotBringAnotherTeamsWaivers() async throws {
+        try await Self.approvedWorld { world, alice in
+            let expiry = Timestamp.format(world.clock.now.addingTimeInterval(86_400 * 5))
+            let waiver = try jsonBody([
+                "repositoryPattern": "registry.example.com/payments/*", "vulnerability": "CVE-2024-0001", "justification": "theirs",
+                "expiresAt": expiry,
+            ])
+            #expect(try await world.post("/api/v1/waivers", token: alice, json: waiver).status == 201)
+            // CI claims the payments repository in an unsigned scan of its own image.
+            let claim = try trivyReport([("CVE-2024-0001", "HIGH", "1.1")], createdAt: world.clock.now, artifactName: "registry.example.com/payments/api")
+            #expect(try await world.post("/api/v1/scans?digest=\(Self.digest)", token: world.ci, json: claim).status == 201)
+            let answer = try await world.clearance("production")
+            #expect(answer.status == 403)
+            #expect(answer.text.contains("CVE-2024-0001") || answer.text.contains("HIGH"))
+        }
+    }
 }

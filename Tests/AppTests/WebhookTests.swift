@@ -233,4 +233,53 @@ final class WebhookReceiver: HTTPResponder {
             #expect(try await live.client().request("GET", "/api/v1/webhooks/whk_nope/deliveries", token: admin).status == 404)
         }
     }
+
+    @Test func theDeliveryLogKeepsABoundedHistoryAndNeverDropsPendingDeliveries() async throws {
+        let receiver = WebhookReceiver()
+        let port = try receiver.start()
+        let clock = ManualClock(Date())
+        do {
+            try await withLiveServer({ options in
+                options.clock = { clock.now }
+                options.webhooks.pollInterval = .milliseconds(10)
+                // A failed attempt waits 60 s for the next: the unreachable receiver's deliveries stay pending throughout.
+                options.webhooks.initialBackoff = .seconds(60)
+                options.webhooks.timeout = .seconds(2)
+                options.webhooks.deliveryLogDays = 1
+                options.webhooks.deliveryLogMaxPerWebhook = 2
+                options.webhooks.pruneInterval = .milliseconds(50)
+            }) { live in
+                let admin = try await live.token([.admin])
+                let good = try #require(try await Self.register(live, admin: admin, url: "http://127.0.0.1:\(port)/", events: ["drift.detected"]).json()["id"] as? String)
+                // Port 1 on loopback: nothing listens, every attempt fails at connect.
+                let down = try #require(try await Self.register(live, admin: admin, url: "http://127.0.0.1:1/", events: ["drift.detected"]).json()["id"] as? String)
+                let deployer = try await live.token([.deploymentsWrite], name: "deployer")
+                for target in 1...4 {
+                    let report = try await live.client().request(
+                        "POST", "/api/v1/deployments", token: deployer,
+                        json: #"{"digest":"\#(Self.digest)","environment":"production","target":"eu/app-\#(target)"}"#)
+                    #expect(report.status == 201)
+                    clock.advance(by: 1)
+                }
+                #expect(await eventually(timeout: .seconds(5)) { receiver.received.count == 4 })
+                // The receiver got all four; its log keeps the newest two.
+                #expect(try await Self.until {
+                    let log = try await Self.deliveries(live, admin: admin, webhook: good)
+                    return log.count == 2 && log.allSatisfy { $0["status"] as? String == "delivered" }
+                })
+                let downLog = try await Self.deliveries(live, admin: admin, webhook: down)
+                #expect(downLog.count == 4)
+                #expect(downLog.allSatisfy { $0["status"] as? String == "pending" && $0["attempts"] as? Int == 1 })
+
+                // Two days on, every finished delivery is older than a day; pending ones still wait for their retry.
+                clock.advance(by: 2 * 86_400)
+                #expect(try await Self.until { try await Self.deliveries(live, admin: admin, webhook: good).isEmpty })
+                #expect(try await Self.deliveries(live, admin: admin, webhook: down).count == 4)
+            }
+        } catch {
+            await receiver.stop()
+            throw error
+        }
+        await receiver.stop()
+    }
 }

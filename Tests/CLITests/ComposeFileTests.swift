@@ -1,12 +1,15 @@
+import Crypto
 import Foundation
 import Testing
 import TestSupport
 
-/// The repository's `docker-compose.yml`, checked without a Docker engine: against the vendored Compose Specification
-/// schema (python3 with PyYAML and jsonschema), and for the operational properties the deployment relies on.
+/// The repository's `docker-compose.yml` and its TLS override `docker-compose.tls.yml`, checked without a Docker engine:
+/// against the vendored Compose Specification schema (python3 with PyYAML and jsonschema), and for the operational
+/// properties the deployment relies on.
 @Suite struct ComposeFileTests {
     private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     private static let composeFile = root.appendingPathComponent("docker-compose.yml").path
+    private static let tlsOverrideFile = root.appendingPathComponent("docker-compose.tls.yml").path
     private static let schemaFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/compose-spec.json").path
 
     /// Validates the YAML against the schema and prints the document as JSON. Draft 7 is named explicitly: the schema's
@@ -49,7 +52,7 @@ import TestSupport
     }
 
     /// The compose document as JSON (validated), or nil with a printed SKIP reason when the tools are missing.
-    private func validatedDocument(_ test: String) async throws -> [String: Any]? {
+    private func validatedDocument(_ test: String, file: String = ComposeFileTests.composeFile) async throws -> [String: Any]? {
         let probe = try await Self.python([
             "-c", "import importlib.util; print(' '.join(m for m in ('yaml', 'jsonschema') if importlib.util.find_spec(m) is None))",
         ])
@@ -62,8 +65,8 @@ import TestSupport
             print("SKIP \(test): python3 module(s) missing: \(missing) (pip install pyyaml jsonschema)")
             return nil
         }
-        let run = try await Self.python(["-c", Self.validator, Self.composeFile, Self.schemaFile])
-        #expect(run.status == 0, "docker-compose.yml does not match the Compose Specification:\n\(run.stderr.suffix(2000))")
+        let run = try await Self.python(["-c", Self.validator, file, Self.schemaFile])
+        #expect(run.status == 0, "\(file) does not match the Compose Specification:\n\(run.stderr.suffix(2000))")
         guard run.status == 0 else { return nil }
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
         return try #require(object as? [String: Any])
@@ -117,6 +120,70 @@ import TestSupport
                     Issue.record("\(name) publishes a bare port number, which binds every interface")
                 }
             }
+        }
+    }
+
+    @Test func tlsOverrideMatchesTheComposeSpecification() async throws {
+        _ = try await validatedDocument("tlsOverrideMatchesTheComposeSpecification", file: Self.tlsOverrideFile)
+    }
+
+    @Test func tlsOverrideMountsTheCertificateAsSecretsAndKeepsEverythingElse() async throws {
+        guard let document = try await validatedDocument("tlsOverrideMountsTheCertificateAsSecretsAndKeepsEverythingElse", file: Self.tlsOverrideFile)
+        else { return }
+        let services = try #require(document["services"] as? [String: Any])
+        // It layers over the one default service and adds no second server on the same database.
+        #expect(Array(services.keys) == ["shipgate"])
+        let shipgate = try #require(services["shipgate"] as? [String: Any])
+        // Ports, volume, restart policy and hardening stay the default file's.
+        for key in ["ports", "volumes", "restart", "image", "build", "read_only", "cap_drop", "user"] {
+            #expect(shipgate[key] == nil, "the TLS override changes \(key)")
+        }
+        let environment = try #require(shipgate["environment"] as? [String: Any])
+        #expect(environment["SHIPGATE_TLS_CERT"] as? String == "/run/secrets/shipgate-tls-cert")
+        #expect(environment["SHIPGATE_TLS_KEY"] as? String == "/run/secrets/shipgate-tls-key")
+        #expect(environment.keys.allSatisfy { $0.hasPrefix("SHIPGATE_TLS_") })
+        #expect(Set(shipgate["secrets"] as? [String] ?? []) == ["shipgate-tls-cert", "shipgate-tls-key"])
+        let secrets = try #require(document["secrets"] as? [String: Any])
+        for name in ["shipgate-tls-cert", "shipgate-tls-key"] {
+            let file = try #require((secrets[name] as? [String: Any])?["file"] as? String, "secret \(name) is not a mounted file")
+            #expect(withDefaults(file).hasPrefix("./tls/"))
+        }
+        let test = try #require((shipgate["healthcheck"] as? [String: Any])?["test"] as? [String])
+        #expect(test.contains { $0.hasPrefix("https://127.0.0.1:8080/") })
+    }
+
+    /// The override's healthcheck command, run as written against a live Shipgate serving TLS with a mounted key pair.
+    @Test func tlsOverrideHealthcheckPassesAgainstShipgatesOwnTLS() async throws {
+        guard let document = try await validatedDocument("tlsOverrideHealthcheckPassesAgainstShipgatesOwnTLS", file: Self.tlsOverrideFile)
+        else { return }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {
+            print("SKIP tlsOverrideHealthcheckPassesAgainstShipgatesOwnTLS: curl is not installed")
+            return
+        }
+        let services = try #require(document["services"] as? [String: Any])
+        let test = try #require(((services["shipgate"] as? [String: Any])?["healthcheck"] as? [String: Any])?["test"] as? [String])
+        #expect(test.first == "CMD" && test.dropFirst().first == "curl")
+        let directory = try TemporaryDirectory("compose-tls")
+        defer { directory.remove() }
+        let pair = try SelfSignedCertificate.make(commonName: "shipgate.example.com")
+        try pair.certificatePEM.write(toFile: directory.file("shipgate.crt"), atomically: true, encoding: .utf8)
+        try pair.privateKeyPEM.write(toFile: directory.file("shipgate.key"), atomically: true, encoding: .utf8)
+        try await withLiveServer({ options in
+            options.tlsCertificate = directory.file("shipgate.crt")
+            options.tlsKey = directory.file("shipgate.key")
+        }) { live in
+            let arguments = test.dropFirst(2).map { $0.replacing("127.0.0.1:8080", with: "127.0.0.1:\(live.port)") }
+            let status = try await TestThread.run { () -> Int32 in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                process.arguments = Array(arguments)
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                process.waitUntilExit()
+                return process.terminationStatus
+            }
+            #expect(status == 0, "curl \(arguments.joined(separator: " ")) exited \(status)")
         }
     }
 }

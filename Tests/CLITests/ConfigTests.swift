@@ -59,7 +59,7 @@ import TestSupport
         let result = try await serve(["--print-config", "--db", directory.file("s.db")])
         #expect(result.status == 0, "\(result.stderr)")
         let topLevel = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
-        #expect(topLevel == topLevel.sorted() && topLevel.count == 10)
+        #expect(topLevel == topLevel.sorted() && topLevel.count == 12)
         #expect(!FileManager.default.fileExists(atPath: directory.file("s.db")), "--print-config must not open the database")
     }
 

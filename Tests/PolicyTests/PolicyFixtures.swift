@@ -34,7 +34,7 @@ enum Fixture {
 
     static func attestation(
         id: String = "att-1", type: String = provenanceV1, keys: [KeyReference] = [ciSigner], builder: String? = builder,
-        source: String? = source, postedBy: String = "ci", receivedAt: Date = hoursAgo(2)
+        source: String? = source, postedBy: String = "ci", receivedAt: Date = hoursAgo(2), subjectNames: [String] = [repository]
     ) -> AttestationRecord {
         let provenance = builder.map {
             ProvenanceSummary(
@@ -43,7 +43,7 @@ enum Fixture {
         }
         return AttestationRecord(
             id: id, predicateType: type, predicateKind: provenance == nil ? "opaque" : "provenance", provenance: provenance, keys: keys,
-            postedBy: postedBy, receivedAt: receivedAt)
+            postedBy: postedBy, receivedAt: receivedAt, subjectNames: subjectNames)
     }
 
     static func counts(_ values: [Severity: Int]) -> SeverityCounts {
