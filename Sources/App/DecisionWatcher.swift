@@ -33,6 +33,12 @@ final class DecisionWatcher: Sendable {
     private let log: LogSink
     private let clock: @Sendable () -> Date
     private let task = Mutex<Task<Void, Never>?>(nil)
+    /// The audit position processed but not yet written, and when the cursor was last written. A pass that records
+    /// nothing keeps its position in memory for up to `cursorSaveInterval`: a burst of writes that change no decision
+    /// (tokens, users, repeated evidence) then costs no second commit each. Redoing those entries after a crash is
+    /// harmless, because every flip is recorded together with its event.
+    private let unsavedCursor = Mutex<(position: Int64?, savedAt: ContinuousClock.Instant)>((nil, .now))
+    static let cursorSaveInterval: Duration = .seconds(60)
 
     /// Audit entries and due digests taken per pass; more wait for the next pass, which follows at once.
     static let auditPage = 1000
@@ -146,8 +152,9 @@ final class DecisionWatcher: Sendable {
     /// `refreshGauges`: read the cheap gauges even if nothing changed.
     private func pass(now: Date, sweep: Bool, refreshGauges: Bool, drift driftRefresh: inout DriftRefresh) async throws -> PassOutcome {
         let window = options.waiverExpiringWindowSeconds
+        let unsaved = unsavedCursor.withLock { $0.position }
         let scan = try await database.read { db in
-            let cursor = try DecisionWatchStore.cursor(in: db)
+            let cursor = try DecisionWatchStore.cursor(in: db).map { stored in max(stored, unsaved ?? stored) }
             return Scan(
                 cursor: cursor, head: try DecisionWatchStore.auditHead(in: db),
                 entries: try cursor.map { try AuditLog.entries(after: $0, limit: Self.auditPage, in: db) } ?? [],
@@ -177,15 +184,24 @@ final class DecisionWatcher: Sendable {
 
         // The cursor moves only after every recomputation it calls for was recorded: a crash in between redoes them,
         // which announces nothing twice because each flip was recorded with its event.
-        let newCursor: Int64? = baseline ? scan.head : scan.entries.last?.id
+        var newCursor: Int64? = baseline ? scan.head : scan.entries.last?.id
+        if let position = newCursor, !baseline, result.recorded == 0, scan.expiring.isEmpty {
+            let deferred = unsavedCursor.withLock { state -> Bool in
+                guard ContinuousClock.now - state.savedAt < Self.cursorSaveInterval else { return false }
+                state.position = position
+                return true
+            }
+            if deferred { newCursor = nil }
+        }
         if newCursor != nil || !scan.expiring.isEmpty {
-            let expiring = scan.expiring
+            let (expiring, position) = (scan.expiring, newCursor)
             try await database.write { db in
                 for waiver in expiring where try DecisionWatchStore.markExpiryNotified(waiverID: waiver.id, at: now, in: db) {
                     try WebhookOutbox.waiverExpiring(waiver, at: now, in: db)
                 }
-                if let newCursor { try DecisionWatchStore.setCursor(newCursor, in: db) }
+                if let position { try DecisionWatchStore.setCursor(position, in: db) }
             }
+            if position != nil { unsavedCursor.withLock { $0 = (nil, .now) } }
         }
 
         if baseline || result.recorded > 0 || changes.deployments { driftRefresh.stale = true }

@@ -35,6 +35,8 @@ public struct ServerOptions: Sendable {
     public var adminPassword: String?
     /// Only tests lower this, to prove durability tests can fail.
     public var synchronous: SynchronousMode = .full
+    /// Read connections (each holds file descriptors); tests that run many servers at once use fewer.
+    public var databaseReaders = DatabaseConfiguration().readerCount
     /// The password hasher (scrypt, N = 2^15); one instance, so its concurrency cap holds server-wide.
     public var passwordHasher = PasswordHasher()
     /// Kubernetes namespace patterns (`*` wildcards) mapped to environments for the admission webhook, first match wins;
@@ -53,12 +55,13 @@ public struct ServerOptions: Sendable {
 /// Opening the database: the file, its pragmas and every migration this binary knows.
 public enum ShipgateDatabase {
     /// Opens (creating if needed) and migrates the database; refuses one with unknown or edited migrations.
-    public static func open(path: String, migrationsDirectory: String? = nil, synchronous: SynchronousMode = .full) async throws -> (
-        Database, [Migration], applied: [String]
-    ) {
+    public static func open(
+        path: String, migrationsDirectory: String? = nil, synchronous: SynchronousMode = .full, readers: Int = DatabaseConfiguration().readerCount
+    ) async throws -> (Database, [Migration], applied: [String]) {
         let migrations = try migrationsDirectory.map(Schema.migrations(fromDirectory:)) ?? Schema.migrations
         var configuration = DatabaseConfiguration()
         configuration.synchronous = synchronous
+        configuration.readerCount = readers
         let database = try Database(path: path, configuration: configuration)
         do {
             let applied = try await Migrator.migrate(database, migrations: migrations)
@@ -110,7 +113,8 @@ public final class ShipgateServer: Sendable {
         default: throw APIError(.badRequest, "tls_config", "--tls-cert and --tls-key go together")
         }
         let (database, migrations, applied) = try await ShipgateDatabase.open(
-            path: options.databasePath, migrationsDirectory: options.migrationsDirectory, synchronous: options.synchronous)
+            path: options.databasePath, migrationsDirectory: options.migrationsDirectory, synchronous: options.synchronous,
+            readers: options.databaseReaders)
         if !applied.isEmpty { log.info("applied migrations: \(applied.joined(separator: ", "))") }
         do {
             let accounts = Accounts(database: database, hasher: options.passwordHasher, clock: options.clock)

@@ -22,6 +22,9 @@ public final class LiveServer: Sendable {
         options.listen = try ListenAddress(parsing: "127.0.0.1:0")
         options.adminPassword = "correct horse battery staple"
         options.publicDirectory = directory.file("Public")
+        // Dozens of servers run at once in a test run; two readers each keep the process's descriptor count low
+        // (Foundation's Process.run over-reads /proc/self/fd entries once a process holds more than ~1,300).
+        options.databaseReaders = 2
         // Quiet by default; tests about logging install their own capture.
         options.logOutput = { _ in }
         configure(&options)

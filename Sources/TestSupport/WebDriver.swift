@@ -105,6 +105,8 @@ public final class WebDriver: Sendable {
             } catch let error as WebDriverError where error.code == "stale element reference" || error.code == "no such element" {
                 _ = try await execute("return document.readyState")
                 return
+            } catch let error as WebDriverError where error.code == "unknown error" {
+                // Chromium answers "unhandled inspector error" while the old document is being torn down: still navigating.
             }
             try await Task.sleep(for: .milliseconds(25))
         }
