@@ -8,13 +8,13 @@ import TestSupport
         let directory = try TemporaryDirectory("backup")
         defer { directory.remove() }
         let db = directory.file("s.db")
-        let token = try await ServerProcess.adminToken(db: db)
+        let credentials = try await ServerProcess.credentials(db: db, directory: directory)
         let server = try await ServerProcess.start(db: db, directory: directory)
         defer { server.forceStop() }
         let ledger = Ledger()
         let port = server.port
         async let load: [Void] = TestThread.runParallel(3) { thread in
-            WriteKey.hammer(port: port, token: token, iteration: 0, thread: thread, ledger: ledger)
+            WriteKey.hammer(port: port, credentials: credentials, iteration: 0, thread: thread, ledger: ledger)
         }
         defer { ledger.stop() }  // runs before the implicit await of `load` on an early exit
         #expect(await eventually(timeout: .seconds(10)) { ledger.acknowledgedCount >= 30 })
@@ -45,7 +45,8 @@ import TestSupport
         try FileManager.default.copyItem(atPath: backupPath, toPath: restored)
         let restoredServer = try await ServerProcess.start(db: restored, directory: directory)
         defer { restoredServer.forceStop() }
-        let problems = try await DurabilityTests.verify(acknowledged: acknowledgedBefore, interrupted: [], port: restoredServer.port, token: token)
+        let problems = try await DurabilityTests.verify(
+            acknowledged: acknowledgedBefore, interrupted: [], port: restoredServer.port, token: credentials.admin, db: restored)
         #expect(problems.isEmpty, "\(problems.prefix(5))")
         #expect(try await restoredServer.terminate().code == 0)
         print("backup under load: \(acknowledgedBefore.count) writes acknowledged before it, \(acknowledgedDuring) during it, lost \(missing.count)")

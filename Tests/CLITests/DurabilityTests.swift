@@ -26,7 +26,7 @@ import Glibc
         let directory = try TemporaryDirectory("durability")
         defer { directory.remove() }
         let db = directory.file("s.db")
-        let token = try await ServerProcess.adminToken(db: db)
+        let credentials = try await ServerProcess.credentials(db: db, directory: directory)
         let clock = ContinuousClock()
         let started = clock.now
         var server = try await ServerProcess.start(db: db, directory: directory)
@@ -40,7 +40,7 @@ import Glibc
             let ledger = Ledger()
             let port = server.port
             async let load: [Void] = TestThread.runParallel(Self.clientThreads) { thread in
-                WriteKey.hammer(port: port, token: token, iteration: iteration, thread: thread, ledger: ledger)
+                WriteKey.hammer(port: port, credentials: credentials, iteration: iteration, thread: thread, ledger: ledger)
             }
             // On any early exit: release the clients and the server, or the implicit await of `load` could hang.
             let current = server
@@ -70,7 +70,7 @@ import Glibc
 
             server = try await ServerProcess.start(db: db, directory: directory)
             let lost = try await Self.verify(
-                acknowledged: outcome.acknowledged, interrupted: outcome.interrupted.map(\.key), port: server.port, token: token)
+                acknowledged: outcome.acknowledged, interrupted: outcome.interrupted.map(\.key), port: server.port, token: credentials.admin, db: db)
             #expect(lost.isEmpty, "acknowledged but missing or wrong after kill \(iteration): \(lost.prefix(5))")
             acknowledged += outcome.acknowledged
             inFlightCount += inFlight.count
@@ -83,7 +83,7 @@ import Glibc
 
         // The checks can fail: keys that were never written are reported missing.
         let neverWritten = [WriteKey(iteration: -1, thread: 0, sequence: 0), WriteKey(iteration: -1, thread: 0, sequence: 1)]
-        #expect(try await Self.verify(acknowledged: neverWritten, interrupted: [], port: server.port, token: token).count == 2)
+        #expect(try await Self.verify(acknowledged: neverWritten, interrupted: [], port: server.port, token: credentials.admin, db: db).count == 2)
         let stop = try await server.terminate()
         #expect(stop.reason == .exit && stop.code == 0)
         #expect(try await Self.countsInFile(db, neverWritten).count == 2)
@@ -92,17 +92,20 @@ import Glibc
         #expect(lost.isEmpty, "lost or duplicated: \(lost.prefix(5))")
         #expect(try await Self.integrityCheck(db) == ["ok"])
         #expect(try await CLI.run(["audit", "verify", "--db", db]).status == 0)
-        let scans = acknowledged.filter { $0.kind == .scan }.count
-        print(
-            "kill -9 ledger: \(iterationsRun) iterations, \(acknowledged.count) acknowledged writes (\(scans) scans, "
-                + "\(acknowledged.count - scans) tokens), \(inFlightCount) in flight at the kills, lost \(lost.count), "
-                + "\(clock.now - started)")
+        var kinds: [WriteKey.Kind: Int] = [:]
+        for key in acknowledged { kinds[key.kind, default: 0] += 1 }
+        let written = "\(kinds[.scan] ?? 0) scans, \(kinds[.token] ?? 0) tokens, \(kinds[.attestation] ?? 0) attestations, \(kinds[.approval] ?? 0) approvals"
+        let elapsed = clock.now - started
+        print("kill -9 ledger: \(iterationsRun) iterations, \(acknowledged.count) acknowledged writes (\(written)), \(inFlightCount) in flight at the kills, lost \(lost.count), \(elapsed)")
     }
 
     /// The keys of `acknowledged` that the restarted server does not return exactly once with their content,
     /// plus any interrupted key it returns more than once (an unacknowledged write may exist, but only once).
-    static func verify(acknowledged: [WriteKey], interrupted: [WriteKey], port: Int, token: String) async throws -> [String] {
-        var problems: [String] = []
+    static func verify(acknowledged: [WriteKey], interrupted: [WriteKey], port: Int, token: String, db: String) async throws -> [String] {
+        // Attestations and approvals: counted in the file itself (WAL readers do not disturb the running server).
+        var problems = try await countsInFile(db, acknowledged.filter { $0.kind == .attestation || $0.kind == .approval })
+        let duplicated = try await countsInFile(db, interrupted.filter { $0.kind == .attestation || $0.kind == .approval }, allowMissing: true)
+        problems += duplicated.map { "\($0) (in flight)" }
         let client = try TestClient(port: port, timeout: .seconds(10))
         let list = try await client.request("GET", "/api/v1/tokens", token: token)
         guard list.status == 200, let tokens = try list.json()["tokens"] as? [[String: Any]] else {
@@ -161,27 +164,34 @@ import Glibc
         }
     }
 
-    /// The acknowledged keys not stored exactly once in the file.
-    static func countsInFile(_ path: String, _ keys: [WriteKey]) async throws -> [String] {
+    /// The keys not stored exactly once in the file (with `allowMissing`, only those stored more than once).
+    static func countsInFile(_ path: String, _ keys: [WriteKey], allowMissing: Bool = false) async throws -> [String] {
         let database = try Database(path: path)
-        let counted: ([String: Int], [String: Int])
+        let counted: [WriteKey.Kind: [String: Int]]
         do {
             counted = try await database.read { db in
-                var scans: [String: Int] = [:]
-                for row in try db.query("SELECT digest, count(*) FROM scans GROUP BY digest") { scans[row.string(0) ?? ""] = row.int(1) }
-                var tokens: [String: Int] = [:]
-                for row in try db.query("SELECT name, count(*) FROM api_tokens GROUP BY name") { tokens[row.string(0) ?? ""] = row.int(1) }
-                return (scans, tokens)
+                func counts(_ sql: String) throws -> [String: Int] {
+                    var counts: [String: Int] = [:]
+                    for row in try db.query(sql) { counts[row.string(0) ?? ""] = row.int(1) }
+                    return counts
+                }
+                return [
+                    .scan: try counts("SELECT digest, count(*) FROM scans GROUP BY digest"),
+                    .token: try counts("SELECT name, count(*) FROM api_tokens GROUP BY name"),
+                    .attestation: try counts("SELECT digest, count(*) FROM attestation_subjects GROUP BY digest"),
+                    .approval: try counts("SELECT comment, count(*) FROM approvals GROUP BY comment"),
+                ]
             }
             await database.close()
         } catch {
             await database.close()
             throw error
         }
-        let (scans, tokens) = counted
         return keys.compactMap { key in
-            let count = key.kind == .scan ? scans[key.digest] : tokens[key.name]
-            return count == 1 ? nil : "\(key.name): \(count ?? 0) rows"
+            let field = key.kind == .token || key.kind == .approval ? key.name : key.digest
+            let count = counted[key.kind]?[field] ?? 0
+            if count == 1 || (allowMissing && count == 0) { return nil }
+            return "\(key.name): \(count) \(key.kind) rows"
         }
     }
 
@@ -242,12 +252,13 @@ import Glibc
         let directory = try TemporaryDirectory("diskfull")
         defer { directory.remove() }
         let db = volume.path + "/s.db"
-        let token = try await ServerProcess.adminToken(db: db)
+        let credentials = try await ServerProcess.credentials(db: db, directory: directory)
+        let token = credentials.admin
         let server = try await ServerProcess.start(db: db, directory: directory)
         defer { server.forceStop() }
         let client = try TestClient(port: server.port, timeout: .seconds(10))
         func write(_ key: WriteKey) async throws -> Int {
-            let request = try key.request(token: token)
+            let request = try key.request(credentials)
             return try await TestThread.run { try client.roundTrip(request).status }
         }
         var acknowledged: [WriteKey] = []
@@ -257,7 +268,8 @@ import Glibc
 
         try volume.fill()
         var refused: [Int: Int] = [:]
-        for sequence in 1...20 {
+        // Approvals are left out here: each approves the scan written three keys earlier, which a full disk may have refused.
+        for sequence in 1...20 where WriteKey(iteration: 1, thread: 0, sequence: sequence).kind != .approval {
             let key = WriteKey(iteration: 1, thread: 0, sequence: sequence)
             let status = try await write(key)
             if status == 201 { acknowledged.append(key) } else { refused[status, default: 0] += 1 }
@@ -274,7 +286,7 @@ import Glibc
 
         volume.free()
         var recovered = false
-        for sequence in 1...20 where !recovered {
+        for sequence in 1...20 where !recovered && WriteKey(iteration: 2, thread: 0, sequence: sequence).kind != .approval {
             let key = WriteKey(iteration: 2, thread: 0, sequence: sequence)
             if try await write(key) == 201 {
                 acknowledged.append(key)
@@ -455,6 +467,25 @@ final class ServerProcess: @unchecked Sendable {  // used by one test task at a 
         return secret
     }
 
+    /// Everything the ledger's writes need, made with the CLI before the server starts: the admin token, a trusted
+    /// signing key for attestations, and an approver's token for approvals.
+    static func credentials(db: String, directory: TemporaryDirectory) async throws -> Credentials {
+        let admin = try await adminToken(db: db)
+        let signer = try PrivateKey.generate(.ecdsaP256)
+        let pem = directory.file("durable-signer.pem")
+        try signer.publicKey.pemEncoded.write(toFile: pem, atomically: true, encoding: .utf8)
+        let key = try await CLI.run(["key", "add", "--db", db, "--name", "durable-signer", "--file", pem])
+        let user = try await CLI.run(
+            ["user", "add", "--db", db, "--name", "durable-approver", "--role", "approver", "--password-stdin"],
+            input: "a long and durable passphrase\n")
+        let token = try await CLI.run(
+            ["token", "create", "--db", db, "--name", "durable-approver", "--user", "durable-approver", "--scope", "approvals:write"])
+        guard key.status == 0, user.status == 0, token.status == 0, let approver = token.stdout.split(separator: "\n").last.map(String.init) else {
+            throw TestClientError(description: "credentials: \(key.stderr) \(user.stderr) \(token.stderr)")
+        }
+        return Credentials(admin: admin, approver: approver, signer: signer)
+    }
+
     /// Starts `shipgate serve` on `db` (optionally under `wrapper`, e.g. strace) and waits for its "listening" line.
     static func start(db: String, directory: TemporaryDirectory, arguments: [String] = [], wrapper: [String]? = nil) async throws -> ServerProcess {
         let logPath = directory.file("serve-\(UUID().uuidString.prefix(8)).log")
@@ -546,14 +577,30 @@ final class ServerProcess: @unchecked Sendable {  // used by one test task at a 
 // MARK: - Writes and their ledger
 
 /// One uniquely keyed write: a scan of its own digest (findings encode the key) or a token with its own name.
+/// The secrets and key the ledger's writes are made with.
+struct Credentials: Sendable {
+    let admin: String
+    let approver: String
+    let signer: PrivateKey
+}
+
 struct WriteKey: Sendable, CustomStringConvertible {
-    enum Kind: Sendable { case scan, token }
+    enum Kind: Sendable, Hashable { case scan, token, attestation, approval }
 
     let iteration: Int
     let thread: Int
     let sequence: Int
 
-    var kind: Kind { sequence % 2 == 0 ? .scan : .token }
+    var kind: Kind {
+        switch sequence % 4 {
+        case 0: .scan
+        case 1: .token
+        case 2: .attestation
+        default: .approval
+        }
+    }
+    /// An approval approves the scan its connection wrote three keys earlier (so the image exists).
+    var approvedDigest: String { WriteKey(iteration: iteration, thread: thread, sequence: sequence - 3).digest }
     var name: String { "durable-\(iteration)-\(thread)-\(sequence)" }
     var description: String { name }
     var digest: String { "sha256:" + SHA256.hexDigest(Array(name.utf8)) }
@@ -577,8 +624,9 @@ struct WriteKey: Sendable, CustomStringConvertible {
     }
 
     /// The complete HTTP/1.1 request for this write.
-    func request(token: String) throws -> String {
+    func request(_ credentials: Credentials) throws -> String {
         let (target, body): (String, String)
+        var token = credentials.admin
         switch kind {
         case .scan:
             target = "/api/v1/scans?digest=\(digest)"
@@ -586,6 +634,15 @@ struct WriteKey: Sendable, CustomStringConvertible {
         case .token:
             target = "/api/v1/tokens"
             body = #"{"name":"\#(name)","scopes":["clearance:read"]}"#
+        case .attestation:
+            target = "/api/v1/attestations"
+            body = try signedEnvelope(
+                digest: String(digest.dropFirst("sha256:".count)), predicateType: "https://example.com/durable/v1", predicate: ["key": name],
+                key: credentials.signer, name: "registry.example.com/durable/app")
+        case .approval:
+            target = "/api/v1/images/\(approvedDigest)/approvals"
+            body = #"{"environment":"production","decision":"approve","comment":"\#(name)"}"#
+            token = credentials.approver
         }
         return "POST \(target) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
@@ -593,7 +650,7 @@ struct WriteKey: Sendable, CustomStringConvertible {
 
     /// One client: writes as fast as the server answers on one keep-alive connection, until the connection breaks
     /// (the kill) or the ledger stops. A key counts as acknowledged only after its complete 201 was read.
-    static func hammer(port: Int, token: String, iteration: Int, thread: Int, ledger: Ledger) {
+    static func hammer(port: Int, credentials: Credentials, iteration: Int, thread: Int, ledger: Ledger) {
         guard let client = try? TestClient(port: port, timeout: .seconds(10)) else { return }
         var sequence = 0
         while !ledger.isStopped {
@@ -601,7 +658,7 @@ struct WriteKey: Sendable, CustomStringConvertible {
             sequence += 1
             let request: String
             do {
-                request = try key.request(token: token)
+                request = try key.request(credentials)
             } catch {
                 ledger.unexpected("\(key.name): cannot build the request: \(error)")
                 return
