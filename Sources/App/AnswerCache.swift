@@ -47,7 +47,7 @@ final class AnswerCache: Sendable {
     let maxAge: TimeInterval
     private let generations = Mutex(Generations())
 
-    init(capacity: Int = 8192, maxAge: TimeInterval = 30) {
+    init(capacity: Int = 16_384, maxAge: TimeInterval = 30) {
         self.capacity = capacity
         self.maxAge = maxAge
     }
