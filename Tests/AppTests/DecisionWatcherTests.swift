@@ -253,17 +253,23 @@ import TestSupport
         }
     }
 
-    @Test func aRestartAnnouncesNothingTwiceAndCatchesChangesMadeWhileStopped() async throws {
-        let directory = try TemporaryDirectory("watch-restart")
+    /// A server run on `databasePath` that registers a webhook and clears image A (one event); the receiver stays up.
+    static func firstRunClearingImageA(databasePath path: String) async throws -> WebhookReceiver {
         let receiver = WebhookReceiver()
         let port = try receiver.start()
-        defer { directory.remove() }
-        let path = directory.file("shipgate.db")
         try await Self.world(databasePath: path, receiver: receiver) { world in
             try await world.register(port: port)
             try await world.postCleanImage(Self.digestA)
             #expect(await Self.waitForEvents(world, count: 1))
         }
+        return receiver
+    }
+
+    @Test func aRestartAnnouncesNothingTwiceAndCatchesChangesMadeWhileStopped() async throws {
+        let directory = try TemporaryDirectory("watch-restart")
+        defer { directory.remove() }
+        let path = directory.file("shipgate.db")
+        let receiver = try await Self.firstRunClearingImageA(databasePath: path)
 
         // Another process (a `shipgate` command) changes the qa policy while the server is down: audited, not announced.
         let (database, _, _) = try await ShipgateDatabase.open(path: path)
@@ -285,15 +291,9 @@ import TestSupport
 
     @Test func aDatabaseWithoutWatchStateGetsASilentBaseline() async throws {
         let directory = try TemporaryDirectory("watch-baseline")
-        let receiver = WebhookReceiver()
-        let port = try receiver.start()
         defer { directory.remove() }
         let path = directory.file("shipgate.db")
-        try await Self.world(databasePath: path, receiver: receiver) { world in
-            try await world.register(port: port)
-            try await world.postCleanImage(Self.digestA)
-            #expect(await Self.waitForEvents(world, count: 1))
-        }
+        let receiver = try await Self.firstRunClearingImageA(databasePath: path)
         // As after an upgrade from a version without the watcher: a cleared image, no recorded decisions.
         let (database, _, _) = try await ShipgateDatabase.open(path: path)
         try await database.write { db in
