@@ -88,12 +88,15 @@ public final class ShipgateServer: Sendable {
     private let stopping = Mutex(false)
     private let webhooks: WebhookDeliverer
     private let watcher: DecisionWatcher
+    /// Every route as "METHOD pattern", in registration order: what the authorization tests check their tables against.
+    let routeSignatures: [String]
 
     private init(
         http: HTTPServer, database: Database, accounts: Accounts, generatedAdminPassword: String?, log: LogSink, webhooks: WebhookDeliverer,
-        watcher: DecisionWatcher
+        watcher: DecisionWatcher, routeSignatures: [String]
     ) {
         self.http = http
+        self.routeSignatures = routeSignatures
         self.webhooks = webhooks
         self.watcher = watcher
         self.accounts = accounts
@@ -158,7 +161,8 @@ public final class ShipgateServer: Sendable {
                 database: database, decisions: services.decisions, metrics: metrics, options: options.decisionWatch, log: log, clock: options.clock)
             await watcher.start()
             log.info("listening on \(tls == nil ? "http" : "https")://\(options.listen.host.contains(":") ? "[\(options.listen.host)]" : options.listen.host):\(http.port) with database \(options.databasePath)")
-            return ShipgateServer(http: http, database: database, accounts: accounts, generatedAdminPassword: bootstrap.generatedPassword, log: log, webhooks: webhooks, watcher: watcher)
+            return ShipgateServer(http: http, database: database, accounts: accounts, generatedAdminPassword: bootstrap.generatedPassword, log: log, webhooks: webhooks, watcher: watcher,
+                routeSignatures: routes.map { $0.method.rawValue + " " + $0.pattern })
         } catch {
             await database.close()
             throw error

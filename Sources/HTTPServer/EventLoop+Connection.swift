@@ -46,7 +46,8 @@ extension EventLoop {
             return
         }
         if connection.phase == .readingBody {
-            connection.deadline = now + limits.bodyIdleTimeout
+            connection.bodyBytesRead += count
+            connection.deadline = bodyDeadline(of: connection)
         }
         let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
         if let tls = connection.tls {
@@ -152,7 +153,9 @@ extension EventLoop {
                     return
                 }
                 connection.phase = .readingBody
-                connection.deadline = now + limits.bodyIdleTimeout
+                connection.bodyStartedAt = now
+                connection.bodyBytesRead = 0
+                connection.deadline = bodyDeadline(of: connection)
                 connection.pendingContinue = head.expectsContinue
             case .request(let request):
                 connection.pendingContinue = false
@@ -160,6 +163,15 @@ extension EventLoop {
                 return
             }
         }
+    }
+
+    /// The earlier of the idle deadline and the moment the body's average rate since its head falls below the minimum
+    /// (after the grace period): each byte read buys `1 / minBodyBytesPerSecond` seconds, so trickling cannot last.
+    private func bodyDeadline(of connection: Connection) -> MonotonicTime {
+        let idle = now + limits.bodyIdleTimeout
+        guard limits.minBodyBytesPerSecond > 0 else { return idle }
+        let earned = Duration.seconds(Double(connection.bodyBytesRead) / Double(limits.minBodyBytesPerSecond))
+        return min(idle, connection.bodyStartedAt + limits.bodyRateGracePeriod + earned)
     }
 
     /// Hands a complete request to the responder on the concurrency pool; the loop never runs handler code.

@@ -23,6 +23,10 @@ extension EventLoop {
             } else {
                 close(connection)  // said nothing (or never finished the TLS handshake): nothing to answer
             }
+        case .readingBody where !draining:
+            // A stalled body, or one trickling in below the minimum rate: tell the client why, then close.
+            answerProtocolError(HTTPParseError(status: .requestTimeout, reason: "Request body timeout"), on: connection)
+            connection.deadline = now + Self.lingerTimeout
         case .idle, .readingBody, .writing, .closing, .lingering:
             close(connection)
         case .handling:

@@ -121,10 +121,47 @@ extension HTTPServerLiveTests {
                     let client = try TestClient(port: port)
                     let start = ContinuousClock.now
                     try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab")
-                    return (try client.receiveSome(), ContinuousClock.now - start)
+                    let answer = try client.readResponse()
+                    return (answer, ContinuousClock.now - start)
                 }
-                #expect(trailing.isEmpty)
+                #expect(trailing.status == 408)
+                #expect(trailing.text == "Request body timeout\n")
                 #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(2))
+            }
+        }
+
+        @Test func cutsABodyTrickledBelowTheMinimumRateButNotASteadySlowUpload() async throws {
+            try await withLiveServer({ (configuration: inout HTTPServerConfiguration) in
+                configuration.limits.minBodyBytesPerSecond = 1000
+                configuration.limits.bodyRateGracePeriod = .milliseconds(200)
+            }) { live in
+                let port = live.port
+                // 20 bytes every 50 ms is 400 B/s: never idle, but too slow once the grace is over.
+                let (trickled, trickledFor) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    let start = ContinuousClock.now
+                    try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n")
+                    for _ in 0..<40 {
+                        guard (try? client.send(String(repeating: "t", count: 20))) != nil else { break }
+                        usleep(50_000)
+                        if ContinuousClock.now - start > .seconds(1) { break }
+                    }
+                    return (try client.readResponse(), ContinuousClock.now - start)
+                }
+                #expect(trickled.status == 408)
+                #expect(trickledFor < .seconds(1) + .milliseconds(500))
+                // 500 bytes every 50 ms is 10 kB/s: a 6 kB body takes 0.6 s, three times the grace, and is answered.
+                let steady = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 6000\r\n\r\n")
+                    for _ in 0..<12 {
+                        try client.send(String(repeating: "s", count: 500))
+                        usleep(50_000)
+                    }
+                    return try client.readResponse()
+                }
+                #expect(steady.status == 200)
+                #expect(steady.text.hasSuffix(String(repeating: "s", count: 6000)))
             }
         }
 

@@ -84,6 +84,7 @@ final class Dashboard: Sendable {
         var form: FormBody?
         if isPost {
             guard isSameOrigin(request.http) else {
+                await auditRefusal(user: user, request: request, reason: "the form was posted from another origin")
                 return DashboardResponse.error(.forbidden, message: "This form was posted from another site and was refused.", chrome: chrome(user))
             }
             do {
@@ -92,6 +93,7 @@ final class Dashboard: Sendable {
                 return failure(error, user: user, route: request)
             }
             guard let token = form?["csrf"], ConstantTime.equals(Array(token.utf8), Array(user.csrfToken.utf8)) else {
+                await auditRefusal(user: user, request: request, reason: "the form's security token is missing or stale")
                 return DashboardResponse.error(
                     .forbidden, message: "The form's security token is missing or stale. Reload the page and try again.", chrome: chrome(user))
             }
@@ -125,8 +127,9 @@ final class Dashboard: Sendable {
     /// Chrome for an error page of `user`.
     func chrome(_ user: SignedInUser, current: String = "") -> PageChrome { PageChrome(user: user, current: current) }
 
-    /// An authenticated refusal, recorded like the API's (a failure to audit never changes the refusal).
-    private func auditRefusal(user: SignedInUser, request: AppRequest, reason: String) async {
+    /// An authenticated refusal, recorded like the API's (a failure to audit never changes the refusal). A forged
+    /// cross-site form lands here too, so the log shows who was targeted.
+    func auditRefusal(user: SignedInUser, request: AppRequest, reason: String) async {
         let now = services.clock()
         let subject = "page:\(request.http.method.rawValue) \(request.http.path)"
         do {

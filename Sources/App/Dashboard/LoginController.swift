@@ -98,6 +98,7 @@ enum LoginController {
             guard dashboard.isSameOrigin(request.http), let token = try FormBody(request.http)["csrf"],
                 ConstantTime.equals(Array(token.utf8), Array(user.csrfToken.utf8))
             else {
+                await dashboard.auditRefusal(user: user, request: request, reason: "the sign-out form was cross-site or its security token missing or stale")
                 return DashboardResponse.error(
                     .forbidden, message: "The form's security token is missing or stale. Reload the page and try again.", chrome: dashboard.chrome(user))
             }
