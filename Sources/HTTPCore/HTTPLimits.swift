@@ -14,10 +14,11 @@ public struct HTTPLimits: Sendable {
     public var headerReadTimeout: Duration = .seconds(10)
     /// Longest pause allowed while reading a body (408 after).
     public var bodyIdleTimeout: Duration = .seconds(30)
-    /// Slowest average body rate accepted once `bodyRateGracePeriod` has passed (408 below it; 0 turns it off).
-    /// A body trickled in to hold a connection is cut off; a large upload over a slow link is not.
+    /// Slowest average rate, once `bodyRateGracePeriod` has passed, at which a request body may arrive (408 below it)
+    /// or a response be read by the peer (close below it); 0 turns it off. A body trickled in, or an answer sipped,
+    /// to hold a connection is cut off; a large transfer over a slow link is not.
     public var minBodyBytesPerSecond = 4 * 1024
-    /// How long a body may take before `minBodyBytesPerSecond` applies.
+    /// How long a body or response may take before `minBodyBytesPerSecond` applies.
     public var bodyRateGracePeriod: Duration = .seconds(10)
     /// How long an idle keep-alive connection is kept.
     public var keepAliveIdleTimeout: Duration = .seconds(60)

@@ -31,9 +31,9 @@ final class Connection {
     var handshakeComplete: Bool
     var phase: Phase = .readingHead
     var deadline: MonotonicTime?
-    /// When the current request's head was accepted, and the bytes read since: the body's average rate.
-    var bodyStartedAt = MonotonicTime(nanoseconds: 0)
-    var bodyBytesRead = 0
+    /// When the current body started arriving (or the response being written), and the bytes moved since: its average rate.
+    var transferStartedAt = MonotonicTime(nanoseconds: 0)
+    var transferredBytes = 0
     /// Bytes not yet accepted by the kernel, starting at `outputOffset`.
     var output: [UInt8] = []
     var outputOffset = 0

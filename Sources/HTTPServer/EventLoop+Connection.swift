@@ -46,8 +46,8 @@ extension EventLoop {
             return
         }
         if connection.phase == .readingBody {
-            connection.bodyBytesRead += count
-            connection.deadline = bodyDeadline(of: connection)
+            connection.transferredBytes += count
+            connection.deadline = transferDeadline(of: connection)
         }
         let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
         if let tls = connection.tls {
@@ -153,9 +153,7 @@ extension EventLoop {
                     return
                 }
                 connection.phase = .readingBody
-                connection.bodyStartedAt = now
-                connection.bodyBytesRead = 0
-                connection.deadline = bodyDeadline(of: connection)
+                startTransfer(on: connection)
                 connection.pendingContinue = head.expectsContinue
             case .request(let request):
                 connection.pendingContinue = false
@@ -165,13 +163,21 @@ extension EventLoop {
         }
     }
 
-    /// The earlier of the idle deadline and the moment the body's average rate since its head falls below the minimum
-    /// (after the grace period): each byte read buys `1 / minBodyBytesPerSecond` seconds, so trickling cannot last.
-    private func bodyDeadline(of connection: Connection) -> MonotonicTime {
+    /// A request body or a response starts moving: its rate clock starts now.
+    private func startTransfer(on connection: Connection) {
+        connection.transferStartedAt = now
+        connection.transferredBytes = 0
+        connection.deadline = transferDeadline(of: connection)
+    }
+
+    /// The earlier of the idle deadline and the moment the average rate since the transfer began falls below the
+    /// minimum (after the grace period): each byte moved buys `1 / minBodyBytesPerSecond` seconds, so trickling
+    /// or sipping cannot last.
+    private func transferDeadline(of connection: Connection) -> MonotonicTime {
         let idle = now + limits.bodyIdleTimeout
         guard limits.minBodyBytesPerSecond > 0 else { return idle }
-        let earned = Duration.seconds(Double(connection.bodyBytesRead) / Double(limits.minBodyBytesPerSecond))
-        return min(idle, connection.bodyStartedAt + limits.bodyRateGracePeriod + earned)
+        let earned = Duration.seconds(Double(connection.transferredBytes) / Double(limits.minBodyBytesPerSecond))
+        return min(idle, connection.transferStartedAt + limits.bodyRateGracePeriod + earned)
     }
 
     /// Hands a complete request to the responder on the concurrency pool; the loop never runs handler code.
@@ -196,7 +202,7 @@ extension EventLoop {
     func deliver(_ bytes: [UInt8], keepAlive: Bool, to connection: Connection) {
         guard connection.phase == .handling else { return }
         connection.phase = .writing
-        connection.deadline = now + limits.bodyIdleTimeout
+        startTransfer(on: connection)
         connection.closeAfterFlush = !keepAlive || draining || connection.peerClosed
         queueResponseBytes(bytes, on: connection)
         flushOutput(of: connection)
@@ -270,7 +276,10 @@ extension EventLoop {
                 return
             case .done(let count):
                 connection.outputOffset += count
-                if connection.phase == .writing || connection.phase == .closing {
+                if connection.phase == .writing {
+                    connection.transferredBytes += count
+                    connection.deadline = transferDeadline(of: connection)
+                } else if connection.phase == .closing {
                     connection.deadline = now + limits.bodyIdleTimeout  // progress resets the write timeout
                 }
             }

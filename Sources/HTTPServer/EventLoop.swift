@@ -16,6 +16,8 @@ final class EventLoop {
     static let acceptBatch = 64
     /// How long a half-closed connection waits for the peer's FIN before closing anyway.
     static let lingerTimeout: Duration = .seconds(1)
+    /// How long a connection must have been sending its request head or body before a newcomer at the cap may displace it.
+    static let evictionMinimumAge: Duration = .seconds(1)
     /// How much a lingering connection may still read (and discard) before it is closed outright.
     static let lingerDiscardCap = 64 * 1024
     /// Accept back-off after EMFILE and friends: 5 ms doubling to 1 s (Go `Serve` tempDelay).
@@ -169,7 +171,7 @@ final class EventLoop {
     }
 
     private func register(_ socket: consuming SocketFD, address: SocketAddress) {
-        if connections.count >= limits.maxConnections {
+        if connections.count >= limits.maxConnections, !evictOneConnection() {
             socket.close()  // over the cap: accept-and-close, so the peer learns at once instead of waiting in the backlog
             return
         }
@@ -200,6 +202,47 @@ final class EventLoop {
         connection.deadline = now + limits.headerReadTimeout
         connections[fd] = connection
         handle.openConnections.add(1, ordering: .relaxed)
+    }
+
+    /// At the cap, makes room by closing the connection that holds a slot for the least: one lingering after its
+    /// last answer, else the longest-idle keep-alive one, else the one that has been sending a request head for
+    /// longest, else the body that has moved fewest bytes (those two only after `evictionMinimumAge`: slowloris and
+    /// slow-body attackers, most likely). A request being handled or answered is never touched, and nothing was
+    /// acknowledged on a connection closed here. False if there is no such connection.
+    private func evictOneConnection() -> Bool {
+        var victim: Connection?
+        var victimRank = (Int.max, UInt64.max)
+        for connection in connections.values where !connection.isClosed {
+            let rank: (Int, UInt64)
+            switch connection.phase {
+            case .lingering:
+                rank = (0, 0)
+            case .idle:
+                rank = (1, Self.startedAt(connection.deadline, timeout: limits.keepAliveIdleTimeout))
+            case .readingHead:
+                let started = Self.startedAt(connection.deadline, timeout: limits.headerReadTimeout)
+                guard started &+ Self.evictionMinimumAge.nanoseconds <= now.nanoseconds else { continue }
+                rank = (2, started)
+            case .readingBody:
+                guard connection.transferStartedAt.nanoseconds &+ Self.evictionMinimumAge.nanoseconds <= now.nanoseconds else { continue }
+                rank = (3, UInt64(connection.transferredBytes))
+            case .handling, .writing, .closing:
+                continue
+            }
+            if rank < victimRank {
+                victim = connection
+                victimRank = rank
+            }
+        }
+        guard let victim else { return false }
+        close(victim)
+        return true
+    }
+
+    /// When a phase began, from its deadline and timeout.
+    private static func startedAt(_ deadline: MonotonicTime?, timeout: Duration) -> UInt64 {
+        guard let deadline else { return 0 }
+        return deadline.nanoseconds > timeout.nanoseconds ? deadline.nanoseconds - timeout.nanoseconds : 0
     }
 
     private func pauseAccepting() {

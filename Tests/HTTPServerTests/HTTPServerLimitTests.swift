@@ -182,6 +182,37 @@ extension HTTPServerLiveTests {
             }
         }
 
+        @Test func dropsAPeerThatReadsItsAnswerBelowTheMinimumRate() async throws {
+            try await withLiveServer({ (configuration: inout HTTPServerConfiguration) in
+                configuration.limits.bodyIdleTimeout = .seconds(60)
+                configuration.limits.minBodyBytesPerSecond = 1 << 20
+                configuration.limits.bodyRateGracePeriod = .milliseconds(300)
+            }) { live in
+                let port = live.port
+                let server = live.server
+                // 25 kB/s: the 4 MiB answer would take minutes. What the kernel buffers at once counts as sent, so the
+                // cut comes once the average over everything sent falls below 1 MiB/s, long before the 60 s idle limit.
+                let (read, lifetime) = try await TestThread.run {
+                    let sipper = try TestClient(port: port, receiveBufferSize: 4096)
+                    let start = ContinuousClock.now
+                    try sipper.send(get("/big"))
+                    _ = pollBlocking { server.openConnections == 1 }
+                    var read = 0
+                    while ContinuousClock.now - start < .seconds(20), server.openConnections > 0 {
+                        var chunk = [UInt8](repeating: 0, count: 256)
+                        let count = chunk.withUnsafeMutableBytes { recv(sipper.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                        if count > 0 { read += count }
+                        usleep(10_000)
+                    }
+                    sipper.close()
+                    return (read, ContinuousClock.now - start)
+                }
+                print("a reader sipping 25 kB/s of a 4 MiB answer (minimum 1 MiB/s after 300 ms): cut after \(lifetime), having read \(read) bytes")
+                #expect(lifetime < .seconds(15), "cut by the rate, not the idle limit")
+                #expect(read < 4 << 20)
+            }
+        }
+
         @Test func answersAFreshClientQuicklyWhileThreeHundredClientsTrickle() async throws {
             try await withLiveServer { live in
                 let port = live.port
@@ -225,6 +256,55 @@ extension HTTPServerLiveTests {
                 }
                 #expect(wrong.reduce(0, +) == 0)
                 #expect(wrong.count == 32)
+            }
+        }
+
+        @Test func atTheCapTheLongestIdleKeepAliveConnectionMakesRoom() async throws {
+            try await withLiveServer({ $0.limits.maxConnections = 10 }) { live in
+                let port = live.port
+                let server = live.server
+                let (served, oldestClosed, othersServed) = try await TestThread.run {
+                    var idle: [TestClient] = []
+                    for index in 0..<10 {
+                        let client = try TestClient(port: port)
+                        #expect(try client.roundTrip(get("/ok/\(index)")).status == 200)
+                        idle.append(client)
+                        usleep(5_000)  // distinct idle ages
+                    }
+                    _ = pollBlocking { server.openConnections == 10 }
+                    let served = try TestClient(port: port).roundTrip(get("/newcomer")).status
+                    let oldestClosed = idle[0].waitForClose()
+                    let othersServed = try (1..<10).allSatisfy { try idle[$0].roundTrip(get("/again")).status == 200 }
+                    return (served, oldestClosed, othersServed)
+                }
+                #expect(served == 200, "a newcomer is served at the cap")
+                #expect(oldestClosed, "by closing the connection idle for longest")
+                #expect(othersServed)
+            }
+        }
+
+        @Test func atTheCapASlowlorisHeadOlderThanASecondMakesRoom() async throws {
+            try await withLiveServer({ $0.limits.maxConnections = 10 }) { live in
+                let port = live.port
+                let server = live.server
+                let (served, oldestClosed, othersOpen) = try await TestThread.run {
+                    let trickling = try (0..<10).map { index in
+                        let client = try TestClient(port: port)
+                        try client.send("GET /loris/\(index) HTTP/1.1\r\nHost: t\r\n")
+                        usleep(5_000)
+                        return client
+                    }
+                    _ = pollBlocking { server.openConnections == 10 }
+                    usleep(1_200_000)
+                    let served = try TestClient(port: port).roundTrip(get("/newcomer")).status
+                    let oldestClosed = trickling[0].waitForClose()
+                    // The rest finish their heads and are answered: only one was displaced.
+                    let othersOpen = try (1..<10).allSatisfy { try trickling[$0].roundTrip("\r\n").status > 0 }
+                    return (served, oldestClosed, othersOpen)
+                }
+                #expect(served == 200)
+                #expect(oldestClosed)
+                #expect(othersOpen)
             }
         }
 

@@ -9,9 +9,10 @@ import Testing
 import Glibc
 #endif
 
-// Issue 7, "Hostile input → HTTP": slowloris, slow body and slow read on loopback while a legitimate client keeps
-// getting answers within 100 ms. Debian's `slowhttptest` is not installed here, so the attackers are raw sockets
-// driven from one thread (poll + non-blocking sends), each attack bounded to a couple of seconds by small timeouts.
+// Slowloris, slow body and slow read on loopback while a legitimate client keeps getting answers within 100 ms. The
+// attackers are raw sockets driven from one thread (poll + non-blocking sends), each attack bounded to a couple of
+// seconds by small timeouts, so the exact cut times can be checked; `SecurityScanTests/SlowHTTPTestScanTests` runs
+// Debian's `slowhttptest` against the full server with its default deadlines.
 
 /// Shared between the attacking thread and the measuring client.
 private final class AttackSignals: Sendable {

@@ -1,9 +1,4 @@
 import Foundation
-import TestSupport
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A scanner from PyPI run as `python3 -m <module>`, pinned to the version `.ci/run` installs.
 struct PythonTool: Sendable {
@@ -13,18 +8,10 @@ struct PythonTool: Sendable {
     let module: String
     let pinnedVersion: String
 
-    /// What one run produced.
-    struct Run: Sendable {
-        let status: Int32
-        let timedOut: Bool
-        let seconds: Double
-        let output: String
-    }
-
     /// Nil when the tool can run (printing a note if another version is installed), else why not.
     func unavailableReason() async throws -> String? {
         let distribution = self.distribution
-        let probe = try await Self.launch(
+        let probe = try await ExternalProcess.run(
             ["python3", "-c", "import importlib.metadata as m; print(m.version('\(distribution)'))"], directory: "/tmp", timeout: .seconds(30))
         if probe.status == 127 { return "python3 is not installed" }
         guard probe.status == 0 else { return "\(distribution) is not installed (pip install '\(distribution)==\(pinnedVersion)')" }
@@ -34,43 +21,7 @@ struct PythonTool: Sendable {
     }
 
     /// Runs `python3 -m <module> arguments…` in `directory`, killed after `timeout`; stdout and stderr together.
-    func run(_ arguments: [String], directory: String, timeout: Duration) async throws -> Run {
-        try await Self.launch(["python3", "-m", module] + arguments, directory: directory, timeout: timeout)
-    }
-
-    private static func launch(_ arguments: [String], directory: String, timeout: Duration) async throws -> Run {
-        let log = "\(directory)/tool-\(UUID().uuidString).log"
-        let started = ContinuousClock.now
-        // Its own thread: waiting must not hold one of the two cooperative threads the server's handlers need.
-        let (status, timedOut) = try await TestThread.run { () -> (Int32, Bool) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-            defer { try? output.close() }
-            process.standardOutput = output
-            process.standardError = output
-            process.standardInput = FileHandle.nullDevice
-            let exited = DispatchSemaphore(value: 0)
-            process.terminationHandler = { _ in exited.signal() }
-            try process.run()
-            let seconds = Double(timeout.components.seconds)
-            guard exited.wait(timeout: .now() + seconds) == .timedOut else { return (process.terminationStatus, false) }
-            process.terminate()
-            // A tool that ignores SIGTERM must not hang the suite either.
-            if exited.wait(timeout: .now() + 5) == .timedOut {
-                kill(process.processIdentifier, SIGKILL)
-                exited.wait()
-            }
-            return (process.terminationStatus, true)
-        }
-        let elapsed = ContinuousClock.now - started
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: log)
-        return Run(
-            status: status, timedOut: timedOut,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, output: output)
+    func run(_ arguments: [String], directory: String, timeout: Duration) async throws -> ExternalProcess.Run {
+        try await ExternalProcess.run(["python3", "-m", module] + arguments, directory: directory, timeout: timeout)
     }
 }

@@ -166,7 +166,7 @@ import Glibc
     }
 
     /// Runs sslyze against `127.0.0.1:port` and returns its parsed JSON report.
-    static func scan(port: Int, in directory: TemporaryDirectory) async throws -> (report: [String: Any], run: PythonTool.Run) {
+    static func scan(port: Int, in directory: TemporaryDirectory) async throws -> (report: [String: Any], run: ExternalProcess.Run) {
         let path = directory.file("sslyze-\(port).json")
         let run = try await sslyze.run(scanCommands + ["--json_out=\(path)", "127.0.0.1:\(port)"], directory: directory.path, timeout: timeout)
         #expect(!run.timedOut, "sslyze ran over \(timeout) and was killed")
