@@ -1,4 +1,3 @@
-import Crypto
 import Domain
 import Policy
 import SQLite
@@ -43,6 +42,30 @@ struct DecisionService: Sendable {
     static func decide(
         _ digest: Digest, environment: String, now: Date, visiting: Set<String>, policies: PolicyCache, in db: SQLiteConnection
     ) throws -> Decision {
+        var facts: DigestFacts?
+        return try decide(digest, environment: environment, now: now, visiting: visiting, policies: policies, facts: &facts, in: db)
+    }
+
+    /// The environment-independent facts about one digest, read once per snapshot even when promotion decides the
+    /// upstream environments too.
+    private struct DigestFacts {
+        let evidence: ImageEvidence?
+        let waivers: [Waiver]
+        let waivable: [String: [Finding]]
+        let activeKeys: [String: String]
+
+        init(_ digest: Digest, now: Date, in db: SQLiteConnection) throws {
+            evidence = try EvidenceStore.evidence(for: digest, in: db)
+            waivers = try DecisionStore.candidateWaivers(digest: digest, at: now, in: db)
+            waivable = try DecisionStore.findings(scanIDs: evidence?.scans.map(\.id) ?? [], vulnerabilities: Set(waivers.map(\.vulnerability)), in: db)
+            activeKeys = try KeyStore.activeNames(in: db)
+        }
+    }
+
+    private static func decide(
+        _ digest: Digest, environment: String, now: Date, visiting: Set<String>, policies: PolicyCache, facts: inout DigestFacts?,
+        in db: SQLiteConnection
+    ) throws -> Decision {
         guard let stored = try PolicyStore.current(environment: environment, in: db) else {
             throw APIError.notFound("unknown environment '\(environment)'; known: \(try PolicyStore.environments(in: db).joined(separator: ", "))")
         }
@@ -55,11 +78,8 @@ struct DecisionService: Sendable {
                 throw StoreError.invalid("the stored \(environment) policy v\(stored.version) does not validate: \(error.message)")
             }
         }
-        let evidence = try EvidenceStore.evidence(for: digest, in: db)
-        let waivers = try DecisionStore.candidateWaivers(digest: digest, at: now, in: db)
-        let waivable = try DecisionStore.findings(
-            scanIDs: evidence?.scans.map(\.id) ?? [], vulnerabilities: Set(waivers.map(\.vulnerability)), in: db)
-        let activeKeys = try KeyStore.activeNames(in: db)
+        let known = try facts ?? DigestFacts(digest, now: now, in: db)
+        facts = known
         var clearedIn: [String: Bool] = [:]
         var upstreamValidUntil: [Date] = []
         for other in policy.promotion?.requireClearedIn ?? [] where other != environment {
@@ -68,16 +88,16 @@ struct DecisionService: Sendable {
                 continue
             }
             let upstream = try decide(
-                digest, environment: other, now: now, visiting: visiting.union([environment]), policies: policies, in: db)
+                digest, environment: other, now: now, visiting: visiting.union([environment]), policies: policies, facts: &facts, in: db)
             clearedIn[other] = upstream.cleared
             if upstream.cleared, let validUntil = upstream.validUntil { upstreamValidUntil.append(validUntil) }
         }
         let breakGlass = try DecisionStore.latestBreakGlass(digest: digest, environment: environment, in: db)
         var decision = PolicyEvaluator.evaluate(
             PolicyInput(
-                digest: digest, environment: environment, policy: policy, policyVersion: stored.version, evidence: evidence,
-                waivableFindings: waivable, approvals: try DecisionStore.approvals(digest: digest, environment: environment, in: db),
-                waivers: waivers, breakGlass: breakGlass, clearedIn: clearedIn, activeKeys: activeKeys, now: now))
+                digest: digest, environment: environment, policy: policy, policyVersion: stored.version, evidence: known.evidence,
+                waivableFindings: known.waivable, approvals: try DecisionStore.approvals(digest: digest, environment: environment, in: db),
+                waivers: known.waivers, breakGlass: breakGlass, clearedIn: clearedIn, activeKeys: known.activeKeys, now: now))
         // A break-glass an approver confirmed stays in force until it expires but is no longer flagged.
         if decision.breakGlass, breakGlass?.confirmedBy != nil { decision.breakGlass = false }
         // A promotion holds only while the upstream clearance does: never claim validity beyond it.
@@ -97,18 +117,24 @@ func parsePolicy(_ bytes: [UInt8], environment: String, knownEnvironments: Set<S
     }
 }
 
-/// Validated policies keyed by environment, version and the document's bytes (a row edited behind the
-/// server's back is parsed again, and fails closed if it no longer validates).
+/// Validated policies keyed by environment and version, each kept with the document it was parsed from: a row
+/// edited behind the server's back no longer matches its bytes, so it is parsed again (and fails closed if it no
+/// longer validates).
 final class PolicyCache: Sendable {
-    private let entries = Mutex<[String: EnvironmentPolicy]>([:])
+    private struct Key: Hashable {
+        let environment: String
+        let version: Int
+    }
+
+    private let entries = Mutex<[Key: (document: [UInt8], policy: EnvironmentPolicy)]>([:])
 
     func policy(_ stored: PolicyStore.Version, parse: () throws -> EnvironmentPolicy) throws -> EnvironmentPolicy {
-        let key = "\(stored.environment)#\(stored.version)#\(SHA256.hexDigest(stored.document))"
-        if let cached = entries.withLock({ $0[key] }) { return cached }
+        let key = Key(environment: stored.environment, version: stored.version)
+        if let cached = entries.withLock({ $0[key] }), cached.document == stored.document { return cached.policy }
         let parsed = try parse()
         entries.withLock { entries in
             if entries.count > 1000 { entries.removeAll() }
-            entries[key] = parsed
+            entries[key] = (stored.document, parsed)
         }
         return parsed
     }

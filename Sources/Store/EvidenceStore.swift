@@ -198,31 +198,55 @@ public enum EvidenceStore {
             configs: try configs(for: key, in: db))
     }
 
+    /// One query for every attestation about `digest` with its verifying keys and the names it gives the digest
+    /// (hex-encoded inside the lists, so no name can forge a separator).
     private static func attestations(for digest: String, in db: SQLiteConnection) throws -> [AttestationRecord] {
         let rows = try db.query(
             """
-            SELECT DISTINCT a.id, a.predicate_type, a.predicate_kind, a.provenance, a.posted_by, a.received_at
-            FROM attestations a JOIN attestation_subjects s ON s.attestation_id = a.id
-            WHERE s.digest = ? ORDER BY a.received_at, a.id
+            SELECT a.id, a.predicate_type, a.predicate_kind, a.provenance, a.posted_by, a.received_at,
+                (SELECT group_concat(hex(k.id) || ':' || hex(k.name) || ':' || (k.revoked_at IS NULL), ',')
+                    FROM attestation_keys ak JOIN trusted_keys k ON k.id = ak.key_id WHERE ak.attestation_id = a.id),
+                (SELECT group_concat(hex(s.name), ',') FROM attestation_subjects s
+                    WHERE s.attestation_id = a.id AND s.digest = ?1 AND s.name <> '_')
+            FROM attestations a WHERE a.id IN (SELECT attestation_id FROM attestation_subjects WHERE digest = ?1)
+            ORDER BY a.received_at, a.id
             """, [digest])
         return try rows.map { row in
             guard let id = row.string(0), let type = row.string(1), let kind = row.string(2), let postedBy = row.string(4),
                 let received = row.string(5).flatMap(Timestamp.parse)
             else { throw StoreError.invalid("unreadable attestations row") }
-            let provenance = try row.string(3).map { try JSONColumn.decode(ProvenanceSummary.self, from: $0, column: "attestations.provenance") }
-            let keys = try db.query(
-                """
-                SELECT k.id, k.name, k.revoked_at IS NULL FROM attestation_keys ak JOIN trusted_keys k ON k.id = ak.key_id
-                WHERE ak.attestation_id = ? ORDER BY k.name
-                """, [id]
-            ).map { KeyReference(id: $0.string(0) ?? "", name: $0.string(1) ?? "", active: $0.int(2) == 1) }
-            let subjectNames = try db.query(
-                "SELECT name FROM attestation_subjects WHERE attestation_id = ? AND digest = ? AND name <> '_' ORDER BY name", [id, digest]
-            ).compactMap { $0.string(0) }
+            let provenance = try row.string(3).map { try JSONColumn.provenance(from: $0, column: "attestations.provenance") }
+            let keys = try keyReferences(row.string(6) ?? "")
+            let subjectNames = try names(row.string(7) ?? "")
             return AttestationRecord(
                 id: id, predicateType: type, predicateKind: kind, provenance: provenance, keys: keys, postedBy: postedBy, receivedAt: received,
                 subjectNames: subjectNames)
         }
+    }
+
+    /// `hex(id):hex(name):active` entries, by name (byte order) then id.
+    private static func keyReferences(_ list: String) throws -> [KeyReference] {
+        var keys: [KeyReference] = []
+        for entry in list.split(separator: ",") {
+            let fields = entry.split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count == 3, let id = HexText.decode(fields[0]), let name = HexText.decode(fields[1]) else {
+                throw StoreError.invalid("unreadable attestation keys")
+            }
+            keys.append(KeyReference(id: id, name: name, active: fields[2] == "1"))
+        }
+        return keys.sorted { left, right in
+            left.name == right.name ? left.id < right.id : left.name.utf8.lexicographicallyPrecedes(right.name.utf8)
+        }
+    }
+
+    /// `hex(name)` entries, in byte order.
+    private static func names(_ list: String) throws -> [String] {
+        var names: [String] = []
+        for hex in list.split(separator: ",") {
+            guard let name = HexText.decode(hex) else { throw StoreError.invalid("unreadable attestation subject names") }
+            names.append(name)
+        }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     private static func scans(for digest: String, in db: SQLiteConnection) throws -> [ScanRecord] {
@@ -261,7 +285,7 @@ public enum EvidenceStore {
             else { throw StoreError.invalid("unreadable sboms row") }
             return SBOMRecord(
                 id: id, format: format, specVersion: spec, componentCount: count,
-                topLevel: try JSONColumn.decode([SBOMComponent].self, from: row.string(4), column: "sboms.top_level"), attestationID: row.string(5),
+                topLevel: try JSONColumn.sbomComponents(from: row.string(4), column: "sboms.top_level"), attestationID: row.string(5),
                 postedBy: postedBy, receivedAt: received)
         }
     }
@@ -273,7 +297,7 @@ public enum EvidenceStore {
                     let received = row.string(4).flatMap(Timestamp.parse)
                 else { throw StoreError.invalid("unreadable image_configs row") }
                 return ConfigRecord(
-                    id: id, source: source, facts: try JSONColumn.decode(ImageConfigFacts.self, from: row.string(2), column: "image_configs.facts"),
+                    id: id, source: source, facts: try JSONColumn.imageConfigFacts(from: row.string(2), column: "image_configs.facts"),
                     postedBy: postedBy, receivedAt: received)
             }
     }

@@ -31,3 +31,52 @@ enum JSONColumn {
         return value
     }
 }
+
+/// The columns decisions read, decoded by `ColumnJSON` instead of Foundation's decoder.
+extension JSONColumn {
+    static func provenance(from text: String?, column: String) throws -> ProvenanceSummary {
+        try read(text, column: column) { value throws(ColumnJSONError) in
+            let fields = try value.members()
+            return ProvenanceSummary(
+                slsaVersion: try fields.text("slsaVersion"), builderID: try fields.text("builderID"), buildType: try fields.optionalText("buildType"),
+                sourceRepository: try fields.optionalText("sourceRepository"), sourceCommit: try fields.optionalText("sourceCommit"),
+                invocationID: try fields.optionalText("invocationID"), startedOn: try fields.optionalInstant("startedOn"),
+                finishedOn: try fields.optionalInstant("finishedOn"))
+        }
+    }
+
+    static func imageConfigFacts(from text: String?, column: String) throws -> ImageConfigFacts {
+        try read(text, column: column) { value throws(ColumnJSONError) in
+            let fields = try value.members()
+            var labels: [String: String] = [:]
+            guard let labelObject = fields["labels"] else { throw ColumnJSONError() }
+            for (name, label) in try labelObject.members() { labels[name] = try label.text() }
+            return ImageConfigFacts(
+                user: try fields.text("user"), runsAsRoot: try fields.flag("runsAsRoot"), nonNumericUser: try fields.flag("nonNumericUser"),
+                exposedPorts: try fields.texts("exposedPorts"), envNames: try fields.texts("envNames"), secretEnv: try fields.texts("secretEnv"),
+                labels: labels, entrypoint: try fields.texts("entrypoint"), cmd: try fields.texts("cmd"), hasHealthcheck: try fields.flag("hasHealthcheck"))
+        }
+    }
+
+    static func sbomComponents(from text: String?, column: String) throws -> [SBOMComponent] {
+        try read(text, column: column) { value throws(ColumnJSONError) in
+            guard case .array(let elements) = value else { throw ColumnJSONError() }
+            var components: [SBOMComponent] = []
+            for element in elements {
+                let fields = try element.members()
+                components.append(
+                    SBOMComponent(name: try fields.text("name"), version: try fields.optionalText("version"), purl: try fields.optionalText("purl")))
+            }
+            return components
+        }
+    }
+
+    private static func read<T>(_ text: String?, column: String, _ build: (ColumnJSON.Value) throws(ColumnJSONError) -> T) throws -> T {
+        do throws(ColumnJSONError) {
+            guard let text else { throw ColumnJSONError() }
+            return try build(try ColumnJSON.parse(text))
+        } catch {
+            throw StoreError.invalid("unreadable JSON in \(column)")
+        }
+    }
+}
