@@ -198,55 +198,43 @@ public enum EvidenceStore {
             configs: try configs(for: key, in: db))
     }
 
-    /// One query for every attestation about `digest` with its verifying keys and the names it gives the digest
-    /// (hex-encoded inside the lists, so no name can forge a separator).
+    /// Every attestation about `digest` with its verifying keys and the names it gives the digest: three queries
+    /// whatever the number of attestations.
     private static func attestations(for digest: String, in db: SQLiteConnection) throws -> [AttestationRecord] {
         let rows = try db.query(
             """
-            SELECT a.id, a.predicate_type, a.predicate_kind, a.provenance, a.posted_by, a.received_at,
-                (SELECT group_concat(hex(k.id) || ':' || hex(k.name) || ':' || (k.revoked_at IS NULL), ',')
-                    FROM attestation_keys ak JOIN trusted_keys k ON k.id = ak.key_id WHERE ak.attestation_id = a.id),
-                (SELECT group_concat(hex(s.name), ',') FROM attestation_subjects s
-                    WHERE s.attestation_id = a.id AND s.digest = ?1 AND s.name <> '_')
-            FROM attestations a WHERE a.id IN (SELECT attestation_id FROM attestation_subjects WHERE digest = ?1)
-            ORDER BY a.received_at, a.id
+            SELECT id, predicate_type, predicate_kind, provenance, posted_by, received_at FROM attestations
+            WHERE id IN (SELECT attestation_id FROM attestation_subjects WHERE digest = ?) ORDER BY received_at, id
             """, [digest])
+        guard !rows.isEmpty else { return [] }
+        var keys: [String: [KeyReference]] = [:]
+        for row in try db.query(
+            """
+            SELECT ak.attestation_id, k.id, k.name, k.revoked_at IS NULL FROM attestation_keys ak JOIN trusted_keys k ON k.id = ak.key_id
+            WHERE ak.attestation_id IN (SELECT attestation_id FROM attestation_subjects WHERE digest = ?) ORDER BY k.name, k.id
+            """, [digest])
+        {
+            guard let attestation = row.string(0), let id = row.string(1), let name = row.string(2) else {
+                throw StoreError.invalid("unreadable attestation_keys row")
+            }
+            keys[attestation, default: []].append(KeyReference(id: id, name: name, active: row.int(3) == 1))
+        }
+        var names: [String: [String]] = [:]
+        for row in try db.query(
+            "SELECT attestation_id, name FROM attestation_subjects WHERE digest = ? AND name <> '_' ORDER BY name", [digest])
+        {
+            guard let attestation = row.string(0), let name = row.string(1) else { throw StoreError.invalid("unreadable attestation_subjects row") }
+            names[attestation, default: []].append(name)
+        }
         return try rows.map { row in
             guard let id = row.string(0), let type = row.string(1), let kind = row.string(2), let postedBy = row.string(4),
                 let received = row.string(5).flatMap(Timestamp.parse)
             else { throw StoreError.invalid("unreadable attestations row") }
             let provenance = try row.string(3).map { try JSONColumn.provenance(from: $0, column: "attestations.provenance") }
-            let keys = try keyReferences(row.string(6) ?? "")
-            let subjectNames = try names(row.string(7) ?? "")
             return AttestationRecord(
-                id: id, predicateType: type, predicateKind: kind, provenance: provenance, keys: keys, postedBy: postedBy, receivedAt: received,
-                subjectNames: subjectNames)
+                id: id, predicateType: type, predicateKind: kind, provenance: provenance, keys: keys[id] ?? [], postedBy: postedBy,
+                receivedAt: received, subjectNames: names[id] ?? [])
         }
-    }
-
-    /// `hex(id):hex(name):active` entries, by name (byte order) then id.
-    private static func keyReferences(_ list: String) throws -> [KeyReference] {
-        var keys: [KeyReference] = []
-        for entry in list.split(separator: ",") {
-            let fields = entry.split(separator: ":", omittingEmptySubsequences: false)
-            guard fields.count == 3, let id = HexText.decode(fields[0]), let name = HexText.decode(fields[1]) else {
-                throw StoreError.invalid("unreadable attestation keys")
-            }
-            keys.append(KeyReference(id: id, name: name, active: fields[2] == "1"))
-        }
-        return keys.sorted { left, right in
-            left.name == right.name ? left.id < right.id : left.name.utf8.lexicographicallyPrecedes(right.name.utf8)
-        }
-    }
-
-    /// `hex(name)` entries, in byte order.
-    private static func names(_ list: String) throws -> [String] {
-        var names: [String] = []
-        for hex in list.split(separator: ",") {
-            guard let name = HexText.decode(hex) else { throw StoreError.invalid("unreadable attestation subject names") }
-            names.append(name)
-        }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     private static func scans(for digest: String, in db: SQLiteConnection) throws -> [ScanRecord] {
