@@ -80,6 +80,22 @@ public final class SQLiteConnection {
     /// True once ``close()`` ran.
     var isClosed: Bool { handle == nil }
 
+    /// Installs `hook` to run after every commit of this connection with the frames now in the WAL. It replaces
+    /// SQLite's automatic checkpoint, which would otherwise run inside the committing `sqlite3_step`.
+    func setWALHook(
+        _ hook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32,
+        context: UnsafeMutableRawPointer
+    ) {
+        guard let handle else { return }
+        sqlite3_wal_hook(handle, hook, context)
+    }
+
+    /// A passive checkpoint: copies the WAL frames no reader still needs into the database file, never waiting.
+    func checkpointPassive() throws {
+        guard let handle else { throw SQLiteError.databaseClosed() }
+        try check(sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil), sql: "PRAGMA wal_checkpoint(PASSIVE)")
+    }
+
     /// `sqlite3_get_autocommit`: true when no transaction is open.
     var isAutocommit: Bool {
         guard let handle else { return true }

@@ -6,6 +6,11 @@ import Synchronization
 ///
 /// Callers append jobs under a lock; one block on the writer's serial queue drains them. Jobs that
 /// arrive while a COMMIT (and its fsync) is in progress wait and are committed together by the next one.
+///
+/// Checkpoints run on the writer too, but only after the committed callers were resumed: SQLite's automatic
+/// checkpoint would run inside the COMMIT that crosses its threshold and make that group's callers wait for it.
+/// Running it before the next group starts keeps what the automatic one guarantees: the WAL is copied back
+/// before more is written, so it restarts from its beginning instead of growing.
 final class Writer: Sendable {
     private struct State {
         var pending: [WriteJob] = []
@@ -14,6 +19,7 @@ final class Writer: Sendable {
     }
 
     private let confined: ConfinedConnection
+    private let walLength = WALLength()
     private let state = Mutex(State())
     private let stats = Mutex(DatabaseStatistics(committedWrites: 0, commits: 0, failedWrites: 0))
     private let maxJobsPerGroup: Int
@@ -22,6 +28,7 @@ final class Writer: Sendable {
     init(connection: SQLiteConnection, label: String, maxJobsPerGroup: Int) {
         self.confined = ConfinedConnection(connection: connection, label: label)
         self.maxJobsPerGroup = max(1, maxJobsPerGroup)
+        connection.setWALHook(walLengthHook, context: Unmanaged.passUnretained(walLength).toOpaque())
     }
 
     var statistics: DatabaseStatistics { stats.withLock { $0 } }
@@ -78,6 +85,7 @@ final class Writer: Sendable {
                 let notRun = runGroup(batch)
                 if !notRun.isEmpty { state.withLock { $0.pending.insert(contentsOf: notRun, at: 0) } }
             }
+            checkpointIfDue()
         }
     }
 
@@ -186,6 +194,14 @@ final class Writer: Sendable {
         return []
     }
 
+    /// After a commit left the WAL at `WALLength.threshold` frames or more: a passive checkpoint. A failure (a full
+    /// disk, an I/O error) leaves the frames in the WAL, where reads still find them; the next commit retries.
+    private func checkpointIfDue() {
+        guard walLength.frames >= WALLength.threshold, !confined.connection.isClosed else { return }
+        walLength.frames = 0
+        try? confined.connection.checkpointPassive()
+    }
+
     private func rollBack(_ connection: SQLiteConnection) {
         connection.policy = .unrestricted
         if !connection.isAutocommit { try? connection.internalExecute("ROLLBACK") }
@@ -200,4 +216,19 @@ final class Writer: Sendable {
             $0.failedWrites += failed
         }
     }
+}
+
+/// The WAL length the writer connection's last commit reported. Only touched on the writer queue (the hook runs
+/// inside `sqlite3_step` there), hence unchecked.
+final class WALLength: @unchecked Sendable {
+    /// SQLite's own automatic checkpoint threshold.
+    static let threshold: Int32 = 1000
+    var frames: Int32 = 0
+}
+
+/// The writer connection's WAL hook; `context` is the writer's `WALLength`, which lives as long as the connection.
+private let walLengthHook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = {
+    context, _, _, frames in
+    if let context { Unmanaged<WALLength>.fromOpaque(context).takeUnretainedValue().frames = frames }
+    return SQLITE_OK
 }

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+@testable import SQLite
+
+@Suite struct CheckpointTests {
+    /// SQLite's checkpoint inside COMMIT is replaced by one the writer runs after resuming the callers: the WAL must
+    /// still be copied back and restart from its beginning (bounded), and readers must see everything committed.
+    @Test func theWALIsCopiedBackAndStaysBoundedUnderManyCommits() async throws {
+        try await withDatabase { db, path in
+            try await db.write { try $0.execute("CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
+            let body = [UInt8](repeating: 0x5A, count: 4000)
+            // About one page per commit: 2,500 commits write more than twice the 1,000-frame threshold.
+            for _ in 0..<2500 {
+                try await db.write { try $0.execute("INSERT INTO pages (body) VALUES (?)", [body]) }
+            }
+            let database = Self.size(of: path)
+            let wal = Self.size(of: path + "-wal")
+            #expect(database >= 2000 * 4096, "frames were copied into the database file (\(database) bytes)")
+            // Without checkpoints, or with checkpoints that never complete before the next write, the WAL would hold
+            // every frame: more than 10 MB here.
+            #expect(wal < 6 * 1024 * 1024, "the WAL restarted instead of growing (\(wal) bytes)")
+            let (count, bytes) = try await db.read { conn in
+                (try conn.queryOne("SELECT count(*) FROM pages")?.int(0), try conn.queryOne("SELECT sum(length(body)) FROM pages")?.int(0))
+            }
+            #expect(count == 2500 && bytes == 2500 * 4000)
+        }
+    }
+
+    static func size(of path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+}
