@@ -13,6 +13,8 @@ final class AppResponder: HTTPResponder {
     private let services: Services
     private let authenticator: Authenticator
     private let defaultBodyLimit: Int
+    /// Routes with an immediate answer, by method and pattern, with the scope they need.
+    private let immediateRoutes: [String: (scope: Scope, handler: ImmediateHandler)]
 
     init(routes: [AppRoute], services: Services, defaultBodyLimit: Int) {
         self.services = services
@@ -20,12 +22,17 @@ final class AppResponder: HTTPResponder {
         let authenticator = Authenticator(database: services.database, clock: services.clock)
         self.authenticator = authenticator
         var router = Router()
+        var immediateRoutes: [String: (scope: Scope, handler: ImmediateHandler)] = [:]
         for route in routes {
+            if case .scope(let scope) = route.access, let immediate = route.immediateHandler {
+                immediateRoutes[route.method.rawValue + " " + route.pattern] = (scope, immediate)
+            }
             router.add(route.method, route.pattern, maxBodyBytes: route.maxBodyBytes) { request, parameters in
                 await Self.run(route, request: request, parameters: parameters, authenticator: authenticator, services: services)
             }
         }
         self.router = router
+        self.immediateRoutes = immediateRoutes
     }
 
     func maxBodyBytes(for head: HTTPRequestHead) -> Int {
@@ -56,6 +63,34 @@ final class AppResponder: HTTPResponder {
                 ? JSONBody.response(for: .notFound("no such endpoint"))
                 : HTMLPage.error(.notFound, message: "There is no such page.")
         }
+        finish(&response, request: request, route: label, requestID: requestID, context: context, since: start)
+        return response
+    }
+
+    /// A cached answer of a route with an `immediateHandler`, authenticated in the same snapshot, on the event-loop
+    /// thread; nil (a miss, any error, a refusal, no free reader) leaves the request to `respond`, which decides it
+    /// from scratch.
+    func respondImmediately(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
+        guard !immediateRoutes.isEmpty, case .found(let route, let parameters) = router.match(method: request.method, path: request.path),
+            let (scope, immediate) = immediateRoutes[request.method.rawValue + " " + route.pattern]
+        else { return nil }
+        let start = ContinuousClock.now
+        let authenticator = self.authenticator
+        let answer = try? services.database.readIfFree { db -> HTTPResponse? in
+            guard let principal = try? authenticator.authenticate(request, in: db), principal.allows(scope) else { return nil }
+            return try immediate(AppRequest(http: request, parameters: parameters, principal: principal, remoteAddress: context.remoteAddress), db)
+        }
+        guard var response = answer ?? nil else { return nil }
+        let requestID = RequestID.accepting(request.headers[RequestID.headerName]) ?? RequestID.generate()
+        finish(&response, request: request, route: route.pattern, requestID: requestID, context: context, since: start)
+        return response
+    }
+
+    /// What every answer gets: security headers, the request id, metrics and the access log line.
+    private func finish(
+        _ response: inout HTTPResponse, request: HTTPRequest, route label: String, requestID: String, context: RequestContext,
+        since start: ContinuousClock.Instant
+    ) {
         Self.addSecurityHeaders(to: &response, path: request.path)
         response.headers.set(RequestID.headerName, requestID)
         let elapsed = ContinuousClock.now - start
@@ -64,7 +99,6 @@ final class AppResponder: HTTPResponder {
         services.log.access(
             method: request.method.rawValue, path: request.path, route: label, status: response.status.code, bytes: response.body.count,
             micros: Int(seconds * 1_000_000), remote: context.remoteAddress, requestID: requestID)
-        return response
     }
 
     /// Authentication, then authorization, then the handler (which reads the body); errors become JSON envelopes.

@@ -33,6 +33,8 @@ typealias AppHandler = @Sendable (AppRequest) async throws -> HTTPResponse
 
 /// A handler that answers from one read snapshot, which authentication shares (one read per request).
 typealias ReadHandler = @Sendable (AppRequest, SQLiteConnection) throws -> HTTPResponse
+/// An answer a hot route can give from memory inside an authenticated read snapshot, or nil to run the route normally.
+typealias ImmediateHandler = @Sendable (AppRequest, SQLiteConnection) throws -> HTTPResponse?
 
 /// A documented query parameter.
 struct QueryParameter: Sendable {
@@ -64,5 +66,8 @@ struct AppRoute: Sendable {
     /// Set on hot read-only routes: `AppResponder` authenticates and runs it in the same snapshot, and `handler`
     /// must be the same answer in a read of its own.
     var readHandler: ReadHandler? = nil
+    /// Set on routes whose common answer is already in memory (a cached clearance): tried on the event-loop thread
+    /// when it is idle; nil from it runs the route normally.
+    var immediateHandler: ImmediateHandler? = nil
     let handler: AppHandler
 }

@@ -43,6 +43,11 @@ struct ClearanceAnswers: Sendable {
         }
     }
 
+    /// The cached answer for `digest`, if one still holds in this snapshot; never decides.
+    func cachedAnswer(_ digest: Digest, environment: String, in db: SQLiteConnection) throws -> AnswerCache.Entry? {
+        cache.entry(digest: digest.rawValue, environment: environment, epochs: try FactEpochs.read(digest: digest, in: db), now: decisions.clock())
+    }
+
     /// 200 cleared, 404 nothing known, 403 otherwise.
     static func status(of decision: Decision) -> HTTPStatus {
         decision.cleared ? .ok : (decision.reasons.first?.rule == "evidence" ? .notFound : .forbidden)

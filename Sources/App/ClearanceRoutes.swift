@@ -61,6 +61,14 @@ enum ClearanceRoutes {
                 return failClosed(digest: digest, environment: environment, now: services.clock())
             }
         }
+        // The same answer when it is cached; nil otherwise (and for anything `single` would refuse).
+        let cached: ImmediateHandler = { request, db in
+            guard let environment = request.http.queryValue("env"), !environment.isEmpty, let digest = try? reference(request.parameter("ref")),
+                let answer = try answers.cachedAnswer(digest, environment: environment, in: db)
+            else { return nil }
+            services.metrics.recordDecision(environment: environment, cleared: answer.cleared, breakGlass: answer.breakGlass)
+            return JSONBody.response(answer.status, encoded: answer.body)
+        }
         return [
             AppRoute(
                 method: .GET, pattern: "/api/v1/clearance/{ref}", access: .scope(.clearanceRead),
@@ -72,7 +80,7 @@ enum ClearanceRoutes {
                     404: ("Nothing known about the digest (a clearance answer), or an unknown environment", "ClearanceOrError"),
                     503: ("The decision could not be computed: not cleared", "Clearance"),
                 ],
-                readHandler: single
+                readHandler: single, immediateHandler: cached
             ) { request in
                 try await services.database.read { db in try single(request, db) }
             },

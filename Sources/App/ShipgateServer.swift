@@ -84,6 +84,8 @@ public final class ShipgateServer: Sendable {
     public let accounts: Accounts
     /// The port actually bound (useful with port 0).
     public var port: Int { http.port }
+    /// Answers the event loop sent itself (cached clearances), for tests.
+    var immediateAnswers: Int { http.immediateAnswers }
     private let log: LogSink
     private let stopping = Mutex(false)
     private let webhooks: WebhookDeliverer

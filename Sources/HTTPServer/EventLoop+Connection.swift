@@ -180,10 +180,20 @@ extension EventLoop {
         return min(idle, connection.transferStartedAt + limits.bodyRateGracePeriod + earned)
     }
 
-    /// Hands a complete request to the responder on the concurrency pool; the loop never runs handler code.
+    /// Hands a complete request to the responder on the concurrency pool, unless the loop is idle enough to take the
+    /// responder's immediate answer (see `HTTPResponder.respondImmediately`).
     private func dispatch(_ request: HTTPRequest, on connection: Connection) {
         connection.phase = .handling
         connection.deadline = nil
+        if mayAnswerInline, !answeringInline, let response = responder.respondImmediately(to: request, context: connection.context) {
+            let keepAlive = request.head.keepAlive && !draining
+            let bytes = HTTPResponseSerializer.serialize(response, for: request.head.method, keepAlive: keepAlive, date: handle.dateCache.current())
+            handle.immediateAnswers.add(1, ordering: .relaxed)
+            answeringInline = true
+            deliver(bytes, keepAlive: keepAlive, to: connection)
+            answeringInline = false
+            return
+        }
         let handle = self.handle
         let responder = self.responder
         let context = connection.context

@@ -45,6 +45,10 @@ final class EventLoop {
 
     var draining = false
     var drainDeadline = MonotonicTime(nanoseconds: 0)
+    /// Whether this loop turn may answer a request on the loop thread (`HTTPResponder.respondImmediately`).
+    var mayAnswerInline = false
+    /// Set while an inline answer is being written, so a pipelined request behind it goes to the pool, not deeper.
+    var answeringInline = false
     var running = true
 
     /// The time at the top of the current loop turn; all deadlines of this turn use it.
@@ -101,6 +105,8 @@ final class EventLoop {
             let timeout = Int32(clamping: MonotonicTime.now().milliseconds(until: wakeAt))
             let count = epoll.wait(fds: eventFDs, events: eventMasks, capacity: Int32(Self.eventCapacity), timeoutMilliseconds: timeout)
             now = .now()
+            // One ready descriptor (plus perhaps the mailbox): nobody waits behind an answer given right here.
+            mayAnswerInline = count <= 2
             var listenerReady = false
             for index in 0..<count {
                 let fd = eventFDs[index]

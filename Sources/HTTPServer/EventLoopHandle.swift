@@ -38,6 +38,8 @@ final class EventLoopHandle: Sendable {
     let isDraining = Atomic<Bool>(false)
     /// Open client connections, for `HTTPServer.openConnections`.
     let openConnections = Atomic<Int>(0)
+    /// Responses the loop sent itself, for `HTTPServer.immediateAnswers`.
+    let immediateAnswers = Atomic<Int>(0)
     /// The shared `Date` header cache.
     let dateCache = DateCache()
 

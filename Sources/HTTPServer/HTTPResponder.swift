@@ -14,11 +14,22 @@ public struct RequestContext: Sendable {
     }
 }
 
-/// What the server calls for each complete request; it runs on the Swift concurrency pool, never on the event loop.
+/// What the server calls for each complete request; `respond` runs on the Swift concurrency pool, never on the
+/// event loop.
 public protocol HTTPResponder: Sendable {
     /// The body limit for this request head; a declared Content-Length above it gets 413 before any body byte is read.
     /// Called on the event-loop thread, so it must be quick and must not block.
     func maxBodyBytes(for head: HTTPRequestHead) -> Int
     /// Produces the response for a complete request.
     func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse
+    /// A response the event-loop thread can send at once, sparing the request two thread hand-offs; nil hands it to
+    /// `respond`. Called on the event-loop thread when the loop is not busy, so it must answer in microseconds and
+    /// never wait (for I/O, another thread, or a lock held for longer than a few instructions); anything slower
+    /// returns nil.
+    func respondImmediately(to request: HTTPRequest, context: RequestContext) -> HTTPResponse?
+}
+
+extension HTTPResponder {
+    /// By default every request goes to `respond`.
+    public func respondImmediately(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? { nil }
 }

@@ -5,7 +5,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// An HTTP/1.1 server: one epoll event-loop thread for all socket I/O, responders on the Swift concurrency pool.
+/// An HTTP/1.1 server: one epoll event-loop thread for all socket I/O, responders on the Swift concurrency pool
+/// (or, for answers they already hold, on the loop itself when it is idle).
 ///
 /// ```swift
 /// var configuration = HTTPServerConfiguration()
@@ -60,6 +61,11 @@ public final class HTTPServer: Sendable {
     /// Client connections currently open.
     public var openConnections: Int {
         handle?.openConnections.load(ordering: .relaxed) ?? 0
+    }
+
+    /// Responses so far that the event loop sent itself (`HTTPResponder.respondImmediately`).
+    public var immediateAnswers: Int {
+        handle?.immediateAnswers.load(ordering: .relaxed) ?? 0
     }
 
     /// Stops accepting, closes idle connections and those mid-way through a request head, lets in-flight

@@ -80,6 +80,13 @@ public final class Database: Sendable {
         return try Database.runRead(readers.readers[index].connection, body)
     }
 
+    /// ``read(_:)`` without ever waiting: nil when every reader is lent out (or there are none).
+    public func readIfFree<T>(_ body: (SQLiteConnection) throws -> T) throws -> T? {
+        guard let readers, let index = try readers.tryAcquire() else { return nil }
+        defer { readers.release(index) }
+        return try Database.runRead(readers.readers[index].connection, body)
+    }
+
     /// Runs body inside the writer's transaction; concurrent writes are committed together (group commit):
     /// each body runs in its own SAVEPOINT (a throwing body rolls back only itself), one COMMIT for the group,
     /// and every caller returns only after that COMMIT succeeded (or throws its error).

@@ -6,6 +6,8 @@ import Store
 import Testing
 import TestSupport
 
+@testable import App
+
 /// Clearance answers are reused only while their facts hold: these tests change facts behind the server's
 /// back (through a second connection to the same file, as another process would) and move the clock.
 @Suite struct AnswerCacheTests {
@@ -37,6 +39,35 @@ import TestSupport
         }
     }
 
+    /// A cached answer is sent by the event loop itself when it is idle: the same bytes, headers, metrics and log
+    /// line as the pooled path, and only after the same token check in the same snapshot.
+    @Test func anIdleServerSendsCachedAnswersFromItsEventLoopWithTheSameChecks() async throws {
+        try await DecisionFlowTests.world { world in
+            try await DecisionFlowTests.postEvidence(world)
+            let server = world.live.server
+            let first = try await world.clearance("staging")
+            let immediateBefore = server.immediateAnswers
+            let second = try await world.clearance("staging")
+            #expect(server.immediateAnswers == immediateBefore + 1, "the cached answer came from the event loop")
+            #expect(second.status == 200 && second.text == first.text)
+            for name in ["Content-Type", "X-Content-Type-Options", "Cache-Control", "X-Request-Id"] {
+                #expect(second.header(name) != nil, "\(name)")
+            }
+            #expect(second.header("X-Request-Id") != first.header("X-Request-Id"))
+            let metrics = try await world.live.client().request("GET", "/metrics", token: nil).text
+            #expect(metrics.contains(#"shipgate_http_requests_total{route="/api/v1/clearance/{ref}",method="GET",status="200"} 2"#), "\(metrics.split(separator: "\n").filter { $0.contains("clearance/{ref}") })")
+
+            // Refusals are never immediate: a token without the scope (403, audited) and no token (401).
+            let writer = try await world.live.token([.evidenceWrite], name: "writer-only")
+            let path = "/api/v1/clearance/\(DecisionFlowTests.digest)?env=staging"
+            let immediate = server.immediateAnswers
+            #expect(try await world.live.client().request("GET", path, token: writer).status == 403)
+            #expect(try await world.live.client().request("GET", path, token: nil).status == 401)
+            #expect(server.immediateAnswers == immediate)
+            #expect(try await world.live.auditActions().last == "access.refuse")
+        }
+    }
+
     @Test func aKeyRevokedByAnotherProcessUnclearsTheNextAnswer() async throws {
         try await DecisionFlowTests.world { world in
             try await DecisionFlowTests.postEvidence(world)
@@ -52,10 +83,13 @@ import TestSupport
 
     @Test func aTokenRevokedByAnotherProcessIsRefusedAtOnce() async throws {
         try await DecisionFlowTests.world { world in
+            let server = world.live.server
             let reader = try await world.live.token([.clearanceRead], name: "deployer")
             let path = "/api/v1/clearance/\(DecisionFlowTests.digest)?env=staging"
             #expect(try await world.live.client().request("GET", path, token: reader).status == 404)
             #expect(try await world.live.client().request("GET", path, token: reader).status == 404)
+            // The answer is cached and the event loop has been sending it: the revocation must stop that too.
+            #expect(server.immediateAnswers > 0)
             try await Self.otherProcess(
                 world, "UPDATE api_tokens SET revoked_at = ? WHERE name = 'deployer'", [Timestamp.format(world.clock.now)])
             #expect(try await world.live.client().request("GET", path, token: reader).status == 401)

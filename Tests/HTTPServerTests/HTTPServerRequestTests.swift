@@ -44,6 +44,50 @@ extension HTTPServerLiveTests {
             }
         }
 
+        @Test func anIdleLoopSendsTheResponderImmediateAnswerItself() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let server = live.server
+                let (sequential, head, pooled) = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    let sequential = try (0..<20).map { try client.roundTrip(get("/immediate/\($0)")) }
+                    let head = try client.roundTrip("HEAD /immediate/h HTTP/1.1\r\nHost: t\r\n\r\n", bodyless: true)
+                    let pooled = try client.roundTrip(get("/elsewhere"))
+                    return (sequential, head, pooled)
+                }
+                // One connection, one request at a time: the loop is idle each time and takes the immediate answer.
+                #expect(sequential.map(\.text) == (0..<20).map { "immediate GET /immediate/\($0)" })
+                #expect(sequential.allSatisfy { $0.status == 200 && $0.header("Date") != nil && $0.header("Content-Length") != nil })
+                #expect(head.status == 200 && head.body.isEmpty && head.header("Content-Length") == "27")
+                #expect(pooled.text == "GET /elsewhere")
+                #expect(server.immediateAnswers == 21)
+            }
+        }
+
+        @Test func pipelinedRequestsBehindAnImmediateAnswerStayInOrder() async throws {
+            try await withLiveServer { live in
+                let port = live.port
+                let bodies = try await TestThread.run {
+                    let client = try TestClient(port: port)
+                    // Everything in one write: the first is answered on the loop, the one queued behind it goes to the
+                    // pool rather than deeper into the loop's stack, and order holds whichever way each is answered.
+                    let paths = (0..<50).map { $0 % 3 == 0 ? "/plain/\($0)" : "/immediate/\($0)" }
+                    try client.send(paths.map { get($0) }.joined())
+                    return try paths.map { _ in try client.readResponse().text }
+                }
+                #expect(bodies.count == 50)
+                for (index, body) in bodies.enumerated() {
+                    let path = index % 3 == 0 ? "/plain/\(index)" : "/immediate/\(index)"
+                    if index % 3 == 0 {
+                        #expect(body == "GET \(path)")
+                    } else {
+                        #expect(body == "immediate GET \(path)" || body == "pooled GET \(path)", "\(body)")
+                    }
+                }
+                #expect(bodies.contains { $0.hasPrefix("pooled") }, "a request queued behind an immediate answer went to the pool")
+            }
+        }
+
         @Test func echoesAChunkedBody() async throws {
             try await withLiveServer { live in
                 let port = live.port

@@ -42,6 +42,7 @@ final class Gate: Sendable {
 /// - `/slow`: waits on `gate`, then answers "slow"
 /// - `/small`: body limit 10 bytes
 /// - `/big`: a 4 MiB body
+/// - `/immediate/…`: "immediate METHOD path" from the event-loop thread when it offers, else "pooled METHOD path"
 /// - anything else: "METHOD path"
 struct TestResponder: HTTPResponder {
     let gate = Gate()
@@ -63,9 +64,16 @@ struct TestResponder: HTTPResponder {
             return HTTPResponse(status: .ok, body: [UInt8](repeating: 0x61, count: 4 << 20))
         case "/context":
             return HTTPResponse(status: .ok, body: Array("\(context.isTLS) \(context.remoteAddress)".utf8))
+        case let path where path.hasPrefix("/immediate/"):
+            return HTTPResponse(status: .ok, body: Array("pooled \(request.method) \(path)".utf8))
         default:
             return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain"], body: Array("\(request.method) \(request.path)".utf8))
         }
+    }
+
+    func respondImmediately(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
+        guard request.path.hasPrefix("/immediate/") else { return nil }
+        return HTTPResponse(status: .ok, body: Array("immediate \(request.method) \(request.path)".utf8))
     }
 }
 
