@@ -18,7 +18,7 @@ final class AnswerCache: Sendable {
     struct Entry: Sendable {
         let epochs: FactEpochs
         let decidedAt: Date
-        /// The earlier of the decision's `validUntil` and `decidedAt + maxAge`.
+        /// The earlier of the decision's `validUntil` and `decidedAt` plus half to all of `maxAge`.
         let expiresAt: Date
         let status: HTTPStatus
         let cleared: Bool
@@ -73,7 +73,9 @@ final class AnswerCache: Sendable {
 
     /// The expiry of an answer decided at `decidedAt` that is valid until `validUntil`.
     func expiry(decidedAt: Date, validUntil: Date?) -> Date {
-        let limit = decidedAt.addingTimeInterval(maxAge)
+        // Somewhere between half and all of maxAge: answers decided together (after a start, a policy change, a key
+        // revocation) would otherwise all be decided again together, every maxAge, as a burst of misses.
+        let limit = decidedAt.addingTimeInterval(maxAge * Double.random(in: 0.5...1.0))
         return validUntil.map { min($0, limit) } ?? limit
     }
 

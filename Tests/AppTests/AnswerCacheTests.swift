@@ -124,6 +124,18 @@ import TestSupport
         }
     }
 
+    /// The age cap is spread over its second half, so answers decided together are not all decided again together;
+    /// it never extends an answer past its own validity or past the cap.
+    @Test func answersDecidedTogetherExpireSpreadOverTheSecondHalfOfTheCap() {
+        let cache = AnswerCache(capacity: 16, maxAge: 30)
+        let decidedAt = Date(timeIntervalSince1970: 1_767_000_000)
+        let lifetimes = (0..<1000).map { _ in cache.expiry(decidedAt: decidedAt, validUntil: nil).timeIntervalSince(decidedAt) }
+        #expect(lifetimes.allSatisfy { $0 >= 15 && $0 <= 30 })
+        #expect((lifetimes.max() ?? 0) - (lifetimes.min() ?? 0) > 10, "spread, not one instant")
+        let soon = decidedAt.addingTimeInterval(5)
+        #expect((0..<100).allSatisfy { _ in cache.expiry(decidedAt: decidedAt, validUntil: soon) == soon })
+    }
+
     @Test func aReceiptKeyRotatedByAnotherProcessSignsTheNextReceipt() async throws {
         try await DecisionFlowTests.world { world in
             try await DecisionFlowTests.postEvidence(world)
