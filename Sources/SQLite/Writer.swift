@@ -221,8 +221,10 @@ final class Writer: Sendable {
 /// The WAL length the writer connection's last commit reported. Only touched on the writer queue (the hook runs
 /// inside `sqlite3_step` there), hence unchecked.
 final class WALLength: @unchecked Sendable {
-    /// SQLite's own automatic checkpoint threshold.
-    static let threshold: Int32 = 1000
+    /// Frames (pages) after which a commit is followed by a checkpoint: four times SQLite's default. Pages that every
+    /// commit rewrites (index roots, the audit log's tail, counters) are then copied back once per 16 MiB of WAL
+    /// rather than once per 4 MiB (signed-attestation ingest: about 1,600 → 2,050 per second).
+    static let threshold: Int32 = 4000
     var frames: Int32 = 0
 }
 
