@@ -13,8 +13,8 @@ final class AppResponder: HTTPResponder {
     private let services: Services
     private let authenticator: Authenticator
     private let defaultBodyLimit: Int
-    /// Routes with an immediate answer, by method and pattern, with the scope they need.
-    private let immediateRoutes: [String: (scope: Scope, handler: ImmediateHandler)]
+    /// Routes with an immediate answer, by pattern, with their method and the scope they need.
+    private let immediateRoutes: [String: (method: HTTPMethod, scope: Scope, handler: ImmediateHandler)]
 
     init(routes: [AppRoute], services: Services, defaultBodyLimit: Int) {
         self.services = services
@@ -22,10 +22,10 @@ final class AppResponder: HTTPResponder {
         let authenticator = Authenticator(database: services.database, clock: services.clock)
         self.authenticator = authenticator
         var router = Router()
-        var immediateRoutes: [String: (scope: Scope, handler: ImmediateHandler)] = [:]
+        var immediateRoutes: [String: (method: HTTPMethod, scope: Scope, handler: ImmediateHandler)] = [:]
         for route in routes {
             if case .scope(let scope) = route.access, let immediate = route.immediateHandler {
-                immediateRoutes[route.method.rawValue + " " + route.pattern] = (scope, immediate)
+                immediateRoutes[route.pattern] = (route.method, scope, immediate)
             }
             router.add(route.method, route.pattern, maxBodyBytes: route.maxBodyBytes) { request, parameters in
                 await Self.run(route, request: request, parameters: parameters, authenticator: authenticator, services: services)
@@ -72,7 +72,7 @@ final class AppResponder: HTTPResponder {
     /// from scratch.
     func respondImmediately(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
         guard !immediateRoutes.isEmpty, case .found(let route, let parameters) = router.match(method: request.method, path: request.path),
-            let (scope, immediate) = immediateRoutes[request.method.rawValue + " " + route.pattern]
+            let (method, scope, immediate) = immediateRoutes[route.pattern], method == request.method
         else { return nil }
         let start = ContinuousClock.now
         let authenticator = self.authenticator

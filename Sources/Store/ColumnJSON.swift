@@ -9,7 +9,8 @@ import Foundation
 /// A strict JSON reader for the text columns Shipgate writes itself with `JSONColumn.encode`, used where decisions read
 /// them (provenance, image config facts, SBOM components): several times faster than Foundation's decoder on these
 /// small documents. Anything that is not well-formed JSON, a wrong type for a known field, or bytes after the value
-/// is an error; unknown fields are ignored, as the Codable decoder would.
+/// is an error; unknown fields are ignored, as the Codable decoder would. Numbers are only scanned, not checked:
+/// none of these columns holds one.
 struct ColumnJSON {
     /// A parsed value. Numbers are kept as their text: no column read through here has one.
     indirect enum Value {
