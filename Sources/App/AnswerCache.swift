@@ -18,7 +18,7 @@ final class AnswerCache: Sendable {
     struct Entry: Sendable {
         let epochs: FactEpochs
         let decidedAt: Date
-        /// The earlier of the decision's `validUntil` and `decidedAt` plus half to all of `maxAge`.
+        /// The earlier of the decision's `recheckAt` and `decidedAt` plus half to all of `maxAge`.
         let expiresAt: Date
         let status: HTTPStatus
         let cleared: Bool
@@ -42,12 +42,12 @@ final class AnswerCache: Sendable {
 
     /// Entries per generation.
     let capacity: Int
-    /// How long an answer with no expiry of its own is reused: time alone can change an answer (a rejection
-    /// ageing out of the approval window), and a not-cleared answer carries no `validUntil`.
+    /// How long an answer is reused at most, even when the evaluator names no instant at which time alone would
+    /// change it: a bound on the cost of any time dependence it failed to report.
     let maxAge: TimeInterval
     private let generations = Mutex(Generations())
 
-    init(capacity: Int = 16_384, maxAge: TimeInterval = 30) {
+    init(capacity: Int = 16_384, maxAge: TimeInterval = 600) {
         self.capacity = capacity
         self.maxAge = maxAge
     }
@@ -71,12 +71,12 @@ final class AnswerCache: Sendable {
         generations.withLock { Self.insert(entry, for: key, into: &$0, capacity: capacity) }
     }
 
-    /// The expiry of an answer decided at `decidedAt` that is valid until `validUntil`.
-    func expiry(decidedAt: Date, validUntil: Date?) -> Date {
+    /// The expiry of an answer decided at `decidedAt` that time alone could change at `recheckAt`.
+    func expiry(decidedAt: Date, recheckAt: Date?) -> Date {
         // Somewhere between half and all of maxAge: answers decided together (after a start, a policy change, a key
         // revocation) would otherwise all be decided again together, every maxAge, as a burst of misses.
         let limit = decidedAt.addingTimeInterval(maxAge * Double.random(in: 0.5...1.0))
-        return validUntil.map { min($0, limit) } ?? limit
+        return recheckAt.map { min($0, limit) } ?? limit
     }
 
     private static func insert(_ entry: Entry, for key: Key, into generations: inout Generations, capacity: Int) {

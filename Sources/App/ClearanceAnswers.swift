@@ -35,7 +35,7 @@ struct ClearanceAnswers: Sendable {
             let decision = try DecisionService.decide(
                 digest, environment: environment, now: now, visiting: [], policies: decisions.policies, in: db)
             let entry = AnswerCache.Entry(
-                epochs: epochs, decidedAt: decision.decidedAt, expiresAt: cache.expiry(decidedAt: decision.decidedAt, validUntil: decision.validUntil),
+                epochs: epochs, decidedAt: decision.decidedAt, expiresAt: cache.expiry(decidedAt: decision.decidedAt, recheckAt: [decision.recheckAt, decision.validUntil].compactMap { $0 }.min()),
                 status: Self.status(of: decision), cleared: decision.cleared, breakGlass: decision.breakGlass, mode: decision.mode,
                 failing: decision.reasons.filter { !$0.passed }, body: try ClearanceRoutes.encodedAnswer(decision, receipts: receipts))
             cache.store(entry, digest: digest.rawValue, environment: environment)

@@ -82,6 +82,7 @@ struct DecisionService: Sendable {
         facts = known
         var clearedIn: [String: Bool] = [:]
         var upstreamValidUntil: [Date] = []
+        var upstreamRecheckAt: [Date] = []
         for other in policy.promotion?.requireClearedIn ?? [] where other != environment {
             guard !visiting.contains(other), visiting.count < maxPromotionDepth else {
                 clearedIn[other] = false
@@ -91,6 +92,7 @@ struct DecisionService: Sendable {
                 digest, environment: other, now: now, visiting: visiting.union([environment]), policies: policies, facts: &facts, in: db)
             clearedIn[other] = upstream.cleared
             if upstream.cleared, let validUntil = upstream.validUntil { upstreamValidUntil.append(validUntil) }
+            if let recheckAt = upstream.recheckAt { upstreamRecheckAt.append(recheckAt) }
         }
         let breakGlass = try DecisionStore.latestBreakGlass(digest: digest, environment: environment, in: db)
         var decision = PolicyEvaluator.evaluate(
@@ -104,6 +106,8 @@ struct DecisionService: Sendable {
         if decision.cleared, let upstream = upstreamValidUntil.min() {
             decision.validUntil = decision.validUntil.map { min($0, upstream) } ?? upstream
         }
+        // Time changing an upstream answer changes this one's promotion reason.
+        decision.recheckAt = ([decision.recheckAt].compactMap { $0 } + upstreamRecheckAt).min()
         return decision
     }
 }

@@ -40,10 +40,14 @@ public struct Decision: Sendable, Equatable {
     public var reasons: [DecisionReason]
     /// Cleared only because of an active break-glass.
     public var breakGlass: Bool
+    /// The earliest instant after `decidedAt` at which time alone could change this decision, its outcome or any
+    /// reason's text (an approval, rejection, waiver or break-glass running out, a scan ageing); nil when only new
+    /// facts can change it.
+    public var recheckAt: Date?
 
     public init(
         digest: Digest, environment: String, cleared: Bool, mode: PolicyMode, policyVersion: Int, decidedAt: Date, validUntil: Date?,
-        reasons: [DecisionReason], breakGlass: Bool
+        reasons: [DecisionReason], breakGlass: Bool, recheckAt: Date? = nil
     ) {
         self.digest = digest
         self.environment = environment
@@ -54,5 +58,6 @@ public struct Decision: Sendable, Equatable {
         self.validUntil = validUntil
         self.reasons = reasons
         self.breakGlass = breakGlass
+        self.recheckAt = recheckAt
     }
 }

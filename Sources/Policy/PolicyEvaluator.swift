@@ -49,15 +49,56 @@ public enum PolicyEvaluator {
             expiries.append(breakGlass.expiresAt)
             reasons.append(breakGlassReason(breakGlass))
         }
-        return decision(input, cleared: cleared, reasons: reasons, validUntil: expiries.min(), breakGlass: byBreakGlass)
+        // Only a clearance has a validity; the instants a failing answer's passes would stop holding still count for recheckAt.
+        let validUntil = cleared ? expiries.min() : nil
+        let recheckAt = (expiries + timeBoundaries(input, evidence: evidence)).filter { $0 > input.now }.min()
+        return decision(input, cleared: cleared, reasons: reasons, validUntil: validUntil, breakGlass: byBreakGlass, recheckAt: recheckAt)
     }
 
     private static func decision(
-        _ input: PolicyInput, cleared: Bool, reasons: [DecisionReason], validUntil: Date? = nil, breakGlass: Bool = false
+        _ input: PolicyInput, cleared: Bool, reasons: [DecisionReason], validUntil: Date? = nil, breakGlass: Bool = false,
+        recheckAt: Date? = nil
     ) -> Decision {
         Decision(
             digest: input.digest, environment: input.environment, cleared: cleared, mode: input.policy.mode,
-            policyVersion: input.policyVersion, decidedAt: input.now, validUntil: validUntil, reasons: reasons, breakGlass: breakGlass)
+            policyVersion: input.policyVersion, decidedAt: input.now, validUntil: validUntil, reasons: reasons, breakGlass: breakGlass,
+            recheckAt: recheckAt)
+    }
+
+    /// Every instant at which a comparison with `now` made by the rules flips: an approval or rejection leaving the
+    /// approval window, a scan reaching its maximum age (and, once past it, each whole hour its reported age grows),
+    /// an applicable waiver or an active break-glass expiring. Deliberately a superset: an extra instant costs one
+    /// early recomputation, a missing one a stale answer.
+    static func timeBoundaries(_ input: PolicyInput, evidence: ImageEvidence) -> [Date] {
+        let policy = input.policy
+        var instants: [Date] = []
+        if policy.approvals != nil, let window = policy.validForHours {
+            for approval in input.approvals where approval.digest == input.digest && approval.environment == input.environment {
+                instants.append(DecisionText.adding(hours: window, to: approval.at))
+            }
+        }
+        if let maxAge = policy.vulnerabilities?.scanMaxAgeHours {
+            for scan in evidence.scans {
+                let scannedAt = scanTime(scan)
+                let limit = DecisionText.adding(hours: maxAge, to: scannedAt)
+                if input.now < limit {
+                    instants.append(limit)
+                } else {
+                    // Past the limit the failure quotes the age in whole hours: it changes as each hour completes.
+                    let age = DecisionText.wholeHours(input.now.timeIntervalSince(scannedAt))
+                    if age < Int(Int32.max) { instants.append(DecisionText.adding(hours: age + 1, to: scannedAt)) }
+                }
+            }
+        }
+        if policy.vulnerabilities != nil {
+            for waiver in input.waivers where appliesNow(waiver, input: input, evidence: evidence) { instants.append(waiver.expiresAt) }
+        }
+        if let breakGlass = input.breakGlass, breakGlass.digest == input.digest, breakGlass.environment == input.environment,
+            breakGlass.isActive(at: input.now)
+        {
+            instants.append(breakGlass.expiresAt)
+        }
+        return instants
     }
 
     private static func breakGlassReason(_ breakGlass: BreakGlass) -> DecisionReason {
