@@ -28,7 +28,7 @@ final class Services: Sendable {
 
     init(
         database: Database, migrations: [Migration], accounts: Accounts, evidence: EvidenceService, decisions: DecisionService,
-        actions: DecisionActions, receipts: ReceiptKeys, namespaceEnvironments: [NamespaceMapping], metrics: Metrics, log: LogSink, staticFiles: StaticFiles,
+        actions: DecisionActions, receipts: ReceiptKeys, answerCache: AnswerCache, namespaceEnvironments: [NamespaceMapping], metrics: Metrics, log: LogSink, staticFiles: StaticFiles,
         clock: @escaping @Sendable () -> Date, openConnections: @escaping @Sendable () -> Int
     ) {
         self.database = database
@@ -38,7 +38,7 @@ final class Services: Sendable {
         self.decisions = decisions
         self.actions = actions
         self.receipts = receipts
-        self.answers = ClearanceAnswers(decisions: decisions, receipts: receipts, cache: AnswerCache())
+        self.answers = ClearanceAnswers(decisions: decisions, receipts: receipts, cache: answerCache)
         self.namespaceEnvironments = namespaceEnvironments
         self.metrics = metrics
         self.log = log

@@ -48,6 +48,8 @@ public struct ServerOptions: Sendable {
     public var webhooks = WebhookOptions()
     /// The background watcher behind `image.cleared`, `image.uncleared` and `waiver.expiring`.
     public var decisionWatch = DecisionWatchOptions()
+    /// The most memory cached clearance answers may take, in bytes (about 1.2 KiB each).
+    public var answerCacheBytes = AnswerCache.defaultCapacityBytes
 
     public init() {}
 }
@@ -135,7 +137,8 @@ public final class ShipgateServer: Sendable {
                 evidence: EvidenceService(database: database, keyRing: keyRing, clock: options.clock),
                 decisions: DecisionService(database: database, keyRing: keyRing, clock: options.clock),
                 actions: DecisionActions(database: database, clock: options.clock), receipts: receipts,
-                namespaceEnvironments: options.namespaceEnvironments, metrics: metrics, log: log,
+                answerCache: AnswerCache(capacityBytes: options.answerCacheBytes), namespaceEnvironments: options.namespaceEnvironments,
+                metrics: metrics, log: log,
                 staticFiles: StaticFiles(root: options.publicDirectory), clock: options.clock, openConnections: { connections.read() })
             var routes =
                 HealthRoutes.routes(services) + AccountRoutes.routes(services) + KeyRoutes.routes(services) + EvidenceRoutes.routes(services)

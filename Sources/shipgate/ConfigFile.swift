@@ -12,10 +12,12 @@ struct ConfigFile: Equatable {
     var namespaceEnv: [String]?
     var waiverExpiringHours: Int?
     var webhookLogDays: Int?
+    var answerCacheMib: Int?
 
     /// The keys a config file may hold, in the order `--help` lists the flags.
     static let keys = [
         "db", "listen", "tlsCert", "tlsKey", "publicDir", "migrationsDir", "logFormat", "namespaceEnv", "waiverExpiringHours", "webhookLogDays",
+        "answerCacheMib",
     ]
 
     /// Reads and validates the file; unknown keys and wrong types are errors naming the key, so a typo never silently falls back to a default.
@@ -53,6 +55,7 @@ struct ConfigFile: Equatable {
                 file.namespaceEnv = strings
             case "waiverExpiringHours": file.waiverExpiringHours = try integer(value, key: key, path: path)
             case "webhookLogDays": file.webhookLogDays = try integer(value, key: key, path: path)
+            case "answerCacheMib": file.answerCacheMib = try integer(value, key: key, path: path)
             default:
                 throw ConfigFileError("config file \(path): unknown key \"\(key)\" (known: \(keys.joined(separator: ", ")))")
             }
@@ -61,8 +64,9 @@ struct ConfigFile: Equatable {
     }
 
     private static func integer(_ value: Any, key: String, path: String) throws(ConfigFileError) -> Int {
-        // JSON true/false must not pass as 1/0, nor 1.5 as 1.
-        guard !(value is Bool), let number = value as? NSNumber, let integer = Int(exactly: number.doubleValue) else {
+        // JSON true/false must not pass as 1/0, nor 1.5 as 1. `is Bool` would also match the numbers 0 and 1, so the
+        // number's own type tells booleans apart ("c", a char, is how a boolean NSNumber reports itself).
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c", let integer = Int(exactly: number.doubleValue) else {
             throw ConfigFileError("config file \(path): key \"\(key)\" must be a whole number")
         }
         return integer
@@ -124,6 +128,7 @@ struct EffectiveServeConfiguration {
     var namespaceEnv: Setting<[String]>
     var waiverExpiringHours: Setting<Int>
     var webhookLogDays: Setting<Int>
+    var answerCacheMib: Setting<Int>
     /// Only whether it is set is ever shown; the value stays out of every printout.
     var adminPassword: Setting<String?>
 
@@ -143,6 +148,7 @@ struct EffectiveServeConfiguration {
             "namespaceEnv": entry(namespaceEnv, namespaceEnv.value),
             "waiverExpiringHours": entry(waiverExpiringHours, waiverExpiringHours.value),
             "webhookLogDays": entry(webhookLogDays, webhookLogDays.value),
+            "answerCacheMib": entry(answerCacheMib, answerCacheMib.value),
             "adminPassword": entry(adminPassword, adminPassword.value == nil ? "unset" : "set"),
         ]
         // Every value above is a string, number, array of strings, null or dictionary, so serialisation cannot fail.

@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Keep finished webhook deliveries this many days, 1 to 3650 (env SHIPGATE_WEBHOOK_LOG_DAYS; default 30).")
     var webhookLogDays: Int?
 
+    @Option(help: "Memory for cached clearance answers in MiB, about 850 answers per MiB, 1 to 65536 (env SHIPGATE_ANSWER_CACHE_MIB; default 128).")
+    var answerCacheMib: Int?
+
     @Option(
         name: .customLong("unsafe-test-synchronous"),
         help: ArgumentHelp(
@@ -79,6 +82,9 @@ struct Serve: AsyncParsableCommand {
             waiverExpiringHours: .resolve(
                 flag: waiverExpiringHours, env: try Self.integer("SHIPGATE_WAIVER_EXPIRING_HOURS"), file: file.waiverExpiringHours, default: 24),
             webhookLogDays: .resolve(flag: webhookLogDays, env: try Self.integer("SHIPGATE_WEBHOOK_LOG_DAYS"), file: file.webhookLogDays, default: 30),
+            answerCacheMib: .resolve(
+                flag: answerCacheMib, env: try Self.integer("SHIPGATE_ANSWER_CACHE_MIB"), file: file.answerCacheMib,
+                default: AnswerCache.defaultCapacityBytes >> 20),
             adminPassword: .resolveOptional(flag: nil, env: Environment.value("SHIPGATE_ADMIN_PASSWORD"), file: nil))
     }
 
@@ -120,6 +126,10 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--webhook-log-days must be 1 to 3650 (webhookLogDays, from \(effective.webhookLogDays.source.rawValue))")
         }
         options.webhooks.deliveryLogDays = effective.webhookLogDays.value
+        guard (1...65536).contains(effective.answerCacheMib.value) else {
+            throw ValidationError("--answer-cache-mib must be 1 to 65536 (answerCacheMib, from \(effective.answerCacheMib.source.rawValue))")
+        }
+        options.answerCacheBytes = effective.answerCacheMib.value << 20
         if printConfig {
             print(effective.json())
             return

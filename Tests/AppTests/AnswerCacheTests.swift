@@ -127,13 +127,37 @@ import TestSupport
     /// The age cap is spread over its second half, so answers decided together are not all decided again together;
     /// it never extends an answer past its own validity or past the cap.
     @Test func answersDecidedTogetherExpireSpreadOverTheSecondHalfOfTheCap() {
-        let cache = AnswerCache(capacity: 16, maxAge: 30)
+        let cache = AnswerCache(capacityBytes: 1 << 20, maxAge: 30)
         let decidedAt = Date(timeIntervalSince1970: 1_767_000_000)
         let lifetimes = (0..<1000).map { _ in cache.expiry(decidedAt: decidedAt, recheckAt: nil).timeIntervalSince(decidedAt) }
         #expect(lifetimes.allSatisfy { $0 >= 15 && $0 <= 30 })
         #expect((lifetimes.max() ?? 0) - (lifetimes.min() ?? 0) > 10, "spread, not one instant")
         let soon = decidedAt.addingTimeInterval(5)
         #expect((0..<100).allSatisfy { _ in cache.expiry(decidedAt: decidedAt, recheckAt: soon) == soon })
+    }
+
+    /// Bounded in bytes: a sweep over many digests keeps at most the capacity, and answers in use survive it.
+    @Test func theCacheHoldsAtMostItsCapacityInBytesAndKeepsAnswersInUse() throws {
+        let cache = AnswerCache(capacityBytes: 1 << 20, maxAge: 600)
+        let now = Date(timeIntervalSince1970: 1_767_000_000)
+        let epochs = FactEpochs(global: 1, digest: 1)
+        func entry(_ index: Int) -> AnswerCache.Entry {
+            AnswerCache.Entry(
+                epochs: epochs, decidedAt: now, expiresAt: now.addingTimeInterval(600), status: .ok, cleared: true, breakGlass: false,
+                mode: .enforce, failing: [], body: Array(repeating: UInt8(ascii: "x"), count: 700 + index % 300))
+        }
+        let hot = "sha256:" + String(repeating: "f", count: 64)
+        cache.store(entry(0), digest: hot, environment: "production")
+        for index in 0..<20_000 {
+            cache.store(entry(index), digest: "sha256:\(index)", environment: "production")
+            if index % 100 == 0 { #expect(cache.entry(digest: hot, environment: "production", epochs: epochs, now: now) != nil, "at \(index)") }
+        }
+        let held = cache.count
+        #expect(held < 20_000 && held > 0)
+        #expect(held * entry(0).cost <= 1 << 20, "\(held) entries in 1 MiB")
+        #expect(held * (entry(0).cost + 300) >= (1 << 20) / 2, "at least half the capacity stays in use")
+        #expect(cache.entry(digest: "sha256:19999", environment: "production", epochs: epochs, now: now) != nil, "the newest survives")
+        #expect(cache.entry(digest: "sha256:0", environment: "production", epochs: epochs, now: now) == nil, "the oldest was dropped")
     }
 
     @Test func aReceiptKeyRotatedByAnotherProcessSignsTheNextReceipt() async throws {

@@ -51,6 +51,9 @@ import TestSupport
         let defaults = try printedConfiguration(try await serve(["--print-config"]))
         #expect(defaults["listen"]?["value"] as? String == "127.0.0.1:8080" && defaults["listen"]?["source"] as? String == "default")
         #expect(defaults["db"]?["value"] as? String == "shipgate.db" && defaults["config"]?["value"] is NSNull)
+        #expect(defaults["answerCacheMib"]?["value"] as? Int == 128)
+        let cacheFromEnv = try printedConfiguration(try await serve(["--print-config"], environment: ["SHIPGATE_ANSWER_CACHE_MIB": "512"]))
+        #expect(cacheFromEnv["answerCacheMib"]?["value"] as? Int == 512 && cacheFromEnv["answerCacheMib"]?["source"] as? String == "env")
     }
 
     @Test func printConfigSortsKeysAndStartsNothing() async throws {
@@ -59,7 +62,7 @@ import TestSupport
         let result = try await serve(["--print-config", "--db", directory.file("s.db")])
         #expect(result.status == 0, "\(result.stderr)")
         let topLevel = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
-        #expect(topLevel == topLevel.sorted() && topLevel.count == 12)
+        #expect(topLevel == topLevel.sorted() && topLevel.count == 13)
         #expect(!FileManager.default.fileExists(atPath: directory.file("s.db")), "--print-config must not open the database")
     }
 
@@ -81,6 +84,7 @@ import TestSupport
         for (json, key) in [
             (#"{"listen": 8080}"#, "listen"), (#"{"logFormat": true}"#, "logFormat"), (#"{"namespaceEnv": "prod-*=production"}"#, "namespaceEnv"),
             (#"{"namespaceEnv": ["a=b", 3]}"#, "namespaceEnv"), (#"{"db": null}"#, "db"),
+            (#"{"webhookLogDays": true}"#, "webhookLogDays"), (#"{"answerCacheMib": 1.5}"#, "answerCacheMib"),
         ] {
             try json.write(toFile: file, atomically: true, encoding: .utf8)
             let result = try await serve(["--config", file, "--print-config"], environment: [:])
@@ -104,6 +108,14 @@ import TestSupport
         let result = try await serve(["--config", file, "--print-config"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("text or json") && result.stderr.contains("from file"), "\(result.stderr)")
+        // 1 is a number, not `true`, even though Foundation bridges both to the same NSNumber class.
+        try #"{"webhookLogDays": 1, "answerCacheMib": 1}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let ones = try printedConfiguration(try await serve(["--config", file, "--print-config"]))
+        #expect(ones["webhookLogDays"]?["value"] as? Int == 1 && ones["answerCacheMib"]?["value"] as? Int == 1)
+        try #"{"answerCacheMib": 0}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let noCache = try await serve(["--config", file, "--print-config"])
+        #expect(noCache.status != 0)
+        #expect(noCache.stderr.contains("--answer-cache-mib must be 1 to 65536") && noCache.stderr.contains("from file"), "\(noCache.stderr)")
     }
 
     @Test func adminPasswordIsOnlyEverShownAsSetOrUnset() async throws {
