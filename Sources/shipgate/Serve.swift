@@ -48,7 +48,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Keep finished webhook deliveries this many days, 1 to 3650 (env SHIPGATE_WEBHOOK_LOG_DAYS; default 30).")
     var webhookLogDays: Int?
 
-    @Option(help: "Memory for cached clearance answers in MiB, about 850 answers per MiB, 1 to 65536 (env SHIPGATE_ANSWER_CACHE_MIB; default 128).")
+    @Option(help: "Memory for cached clearance answers in MiB, about 700 answers per MiB, 1 to 65536 (env SHIPGATE_ANSWER_CACHE_MIB; default 256).")
     var answerCacheMib: Int?
 
     @Option(

@@ -136,9 +136,11 @@ import TestSupport
         #expect((0..<100).allSatisfy { _ in cache.expiry(decidedAt: decidedAt, recheckAt: soon) == soon })
     }
 
-    /// Bounded in bytes: a sweep over many digests keeps at most the capacity, and answers in use survive it.
+    /// Bounded in bytes: a sweep over many digests keeps at most the capacity, the answers in use survive it, and a
+    /// set of answers that fits is kept whole however it is asked for.
     @Test func theCacheHoldsAtMostItsCapacityInBytesAndKeepsAnswersInUse() throws {
-        let cache = AnswerCache(capacityBytes: 1 << 20, maxAge: 600)
+        let capacity = 1 << 20
+        let cache = AnswerCache(capacityBytes: capacity, maxAge: 600)
         let now = Date(timeIntervalSince1970: 1_767_000_000)
         let epochs = FactEpochs(global: 1, digest: 1)
         func entry(_ index: Int) -> AnswerCache.Entry {
@@ -146,18 +148,25 @@ import TestSupport
                 epochs: epochs, decidedAt: now, expiresAt: now.addingTimeInterval(600), status: .ok, cleared: true, breakGlass: false,
                 mode: .enforce, failing: [], body: Array(repeating: UInt8(ascii: "x"), count: 700 + index % 300))
         }
-        let hot = "sha256:" + String(repeating: "f", count: 64)
-        cache.store(entry(0), digest: hot, environment: "production")
-        for index in 0..<20_000 {
-            cache.store(entry(index), digest: "sha256:\(index)", environment: "production")
-            if index % 100 == 0 { #expect(cache.entry(digest: hot, environment: "production", epochs: epochs, now: now) != nil, "at \(index)") }
+        func held(_ name: String) -> Bool { cache.entry(digest: name, environment: "production", epochs: epochs, now: now) != nil }
+        let largest = entry(299).cost
+        let fitting = capacity / largest
+
+        // A set that fits, asked for in random order many times over: every answer stays.
+        for index in 0..<fitting { cache.store(entry(index), digest: "fit-\(index)", environment: "production") }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<(fitting * 5) { #expect(held("fit-\(Int.random(in: 0..<fitting, using: &random))")) }
+        #expect(cache.count == fitting)
+
+        // A sweep ten times the capacity: the one answer asked for throughout survives, the size stays bounded.
+        for index in 0..<(fitting * 10) {
+            cache.store(entry(index), digest: "sweep-\(index)", environment: "production")
+            if index % 50 == 0 { #expect(held("fit-0"), "at \(index)") }
+            #expect(cache.count * entry(0).cost <= capacity)
         }
-        let held = cache.count
-        #expect(held < 20_000 && held > 0)
-        #expect(held * entry(0).cost <= 1 << 20, "\(held) entries in 1 MiB")
-        #expect(held * (entry(0).cost + 300) >= (1 << 20) / 2, "at least half the capacity stays in use")
-        #expect(cache.entry(digest: "sha256:19999", environment: "production", epochs: epochs, now: now) != nil, "the newest survives")
-        #expect(cache.entry(digest: "sha256:0", environment: "production", epochs: epochs, now: now) == nil, "the oldest was dropped")
+        #expect(cache.count >= fitting / 3, "\(cache.count) of \(fitting) after dropping the older half")
+        #expect(held("sweep-\(fitting * 10 - 1)"), "the newest survives")
+        #expect(!held("sweep-0") && !held("fit-\(fitting - 1)"), "the least recently used were dropped")
     }
 
     @Test func aReceiptKeyRotatedByAnotherProcessSignsTheNextReceipt() async throws {

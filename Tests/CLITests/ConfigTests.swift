@@ -51,7 +51,7 @@ import TestSupport
         let defaults = try printedConfiguration(try await serve(["--print-config"]))
         #expect(defaults["listen"]?["value"] as? String == "127.0.0.1:8080" && defaults["listen"]?["source"] as? String == "default")
         #expect(defaults["db"]?["value"] as? String == "shipgate.db" && defaults["config"]?["value"] is NSNull)
-        #expect(defaults["answerCacheMib"]?["value"] as? Int == 128)
+        #expect(defaults["answerCacheMib"]?["value"] as? Int == 256)
         let cacheFromEnv = try printedConfiguration(try await serve(["--print-config"], environment: ["SHIPGATE_ANSWER_CACHE_MIB": "512"]))
         #expect(cacheFromEnv["answerCacheMib"]?["value"] as? Int == 512 && cacheFromEnv["answerCacheMib"]?["source"] as? String == "env")
     }
