@@ -55,6 +55,9 @@ public final class SQLiteConnection {
             }
             // Memory-mapped reads skip a read() syscall and a copy per page; writes still go through the WAL.
             try internalExecute("PRAGMA mmap_size = 268435456")
+            // Savepoint journals (one per grouped write) and sort spills stay in memory: they only ever serve a rollback
+            // inside an open transaction, never crash recovery, and as temporary files they cost a write() per page.
+            try internalExecute("PRAGMA temp_store = MEMORY")
         } catch {
             close()
             throw error
