@@ -67,7 +67,7 @@ let package = Package(
             name: "CLITests", dependencies: ["shipgate", "App", "TestSupport", "Crypto", "Domain", "HTTPCore", "HTTPServer", "SQLite", "Store"],
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
-            name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "HTTPServer", "Store", "SQLite", "Domain", "Crypto"], exclude: ["Fixtures"],
+            name: "AppTests", dependencies: ["App", "TestSupport", "HTTPCore", "HTTPServer", "Store", "SQLite", "Domain", "Crypto", "CPosix"], exclude: ["Fixtures"],
             swiftSettings: strict),
         // Real headless Chromium over WebDriver against the live dashboard; external scanners (sslyze, sqlmap) as tests.
         .testTarget(name: "BrowserTests", dependencies: ["App", "TestSupport", "HTTPCore", "Domain", "Crypto"], swiftSettings: strict),

@@ -166,10 +166,13 @@ public final class ShipgateServer: Sendable {
                 database: database, decisions: services.decisions, metrics: metrics, options: options.decisionWatch, log: log, clock: options.clock)
             await watcher.start()
             log.info("listening on \(tls == nil ? "http" : "https")://\(options.listen.host.contains(":") ? "[\(options.listen.host)]" : options.listen.host):\(http.port) with database \(options.databasePath)")
+            // Startup lines go out before `start` returns, ahead of anything the caller prints itself.
+            log.flush()
             return ShipgateServer(http: http, database: database, accounts: accounts, generatedAdminPassword: bootstrap.generatedPassword, log: log, webhooks: webhooks, watcher: watcher,
                 routeSignatures: routes.map { $0.method.rawValue + " " + $0.pattern })
         } catch {
             await database.close()
+            log.flush()
             throw error
         }
     }
@@ -183,6 +186,7 @@ public final class ShipgateServer: Sendable {
         await webhooks.stop()
         await database.close()
         log.info("stopped")
+        log.flush()
     }
 
     /// Returns once the HTTP server has stopped.

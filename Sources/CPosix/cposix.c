@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <string.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 int cposix_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) { return accept4(fd, addr, len, flags); }
 int cposix_epoll_create1(int flags) { return epoll_create1(flags); }
@@ -31,6 +33,8 @@ int cposix_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout
 }
 
 int cposix_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
+
+int cposix_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int cposix_set_thread_name(const char *name) {
     char truncated[16];

@@ -39,6 +39,8 @@ final class Connection {
     var outputOffset = 0
     /// The epoll interest currently registered.
     var interest: UInt32
+    /// Input arrived while a response was in progress: reading stays off until the response is out.
+    var inputPaused = false
     /// Close (gracefully) once the current response is flushed.
     var closeAfterFlush = false
     /// The current request asked for `100-continue` and has not got it yet.

@@ -18,7 +18,11 @@ extension EventLoop {
         }
         if connection.isClosed { return }
         if events & Epoll.readable != 0, connection.interest & Epoll.readable != 0 {
-            readAvailable(from: connection)
+            if connection.phase == .handling || connection.phase == .writing {
+                connection.inputPaused = true  // pipelined input (or a FIN) waits, unread, until the response is out
+            } else {
+                readAvailable(from: connection)
+            }
         } else if events & Epoll.hangUp != 0 {
             close(connection)  // peer gone in both directions (or reset): nothing more can be exchanged
         }
@@ -311,6 +315,7 @@ extension EventLoop {
                 closeGracefully(connection)
             } else {
                 connection.phase = .idle
+                connection.inputPaused = false
                 connection.deadline = now + limits.keepAliveIdleTimeout
                 processInput(of: connection)  // a pipelined request may already be buffered
             }
@@ -330,7 +335,9 @@ extension EventLoop {
     }
 
     /// Registers exactly the interest the phase needs: no reading while a request is handled or output
-    /// is pending (that bounds per-connection memory), EPOLLOUT only while the kernel buffer is full.
+    /// is pending (that bounds per-connection memory), EPOLLOUT only while the kernel buffer is full. While a
+    /// request is handled the read interest stays registered until input actually arrives: turning it off and on
+    /// around every request would cost two `epoll_ctl` calls per request, and pipelined input is rare.
     func updateInterest(of connection: Connection) {
         guard !connection.isClosed else { return }
         let wanted: UInt32
@@ -339,7 +346,8 @@ extension EventLoop {
         } else {
             switch connection.phase {
             case .idle, .readingHead, .readingBody, .lingering: wanted = Epoll.readable
-            case .handling, .writing, .closing: wanted = 0
+            case .handling, .writing: wanted = connection.inputPaused ? 0 : connection.interest & Epoll.readable
+            case .closing: wanted = 0
             }
         }
         guard wanted != connection.interest else { return }

@@ -175,6 +175,36 @@ struct CLI {
     }
 }
 
+/// A log reader that stops reading (a stuck terminal, a full pipe) must not stop the server: the lines wait in memory
+/// (or are dropped and counted) while requests go on, and everything kept is written once the reader resumes.
+@Suite struct UnreadLogTests {
+    @Test func requestsGoOnWhileNobodyReadsStderr() async throws {
+        let directory = try TemporaryDirectory("cli")
+        defer { directory.remove() }
+        let process = Process()
+        process.executableURL = CLI.binary
+        try FileManager.default.createDirectory(atPath: directory.file("public"), withIntermediateDirectories: true)
+        process.arguments = ["serve", "--db", directory.file("s.db"), "--listen", "127.0.0.1:0", "--public-dir", directory.file("public")]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let log = LineReader(stderr.fileHandleForReading)
+        let listening = try await log.firstLine(containing: "listening on http://127.0.0.1:")
+        let port = try #require(Int(listening.split(separator: ":").last?.split(separator: " ").first ?? ""))
+        // From here on nobody reads the pipe. Each request logs about 80 bytes, so its 64 KiB fill after some 800.
+        let client = try TestClient(port: port, timeout: .seconds(5))
+        var answered = 0
+        for _ in 0..<3_000 where try await client.request("GET", "/healthz").status == 200 { answered += 1 }
+        #expect(answered == 3_000)
+        process.terminate()
+        let stopped = try await log.firstLine(containing: "stopped")
+        #expect(stopped.contains("[info]"))
+        try await TestThread.run { process.waitUntilExit() }
+        #expect(process.terminationStatus == 0)
+    }
+}
+
 @Suite struct ServeTLSTests {
     @Test func servesHTTPSWithTheGivenCertificate() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {

@@ -12,6 +12,8 @@ int cposix_epoll_ctl(int epfd, int op, int fd, uint32_t events);
 /// Waits for events; fills `fds` and `events` (each `max` long) and returns the count, -1 on error.
 int cposix_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout_ms);
 int cposix_eventfd(unsigned int initval, int flags);
+/// A pipe whose two ends close on exec, created atomically (no other thread's fork can inherit it in between).
+int cposix_pipe_cloexec(int fds[2]);
 /// Names the calling thread (shows in top/gdb); names longer than 15 bytes are truncated.
 int cposix_set_thread_name(const char *name);
 /// Sends `sig` to one thread of process `pid` (tests use it to interrupt the event-loop thread's syscalls).
