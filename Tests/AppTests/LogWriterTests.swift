@@ -7,11 +7,14 @@ import TestSupport
 
 /// The log writer on a real pipe that nobody reads for a while, as a stuck terminal or log collector would leave it.
 @Suite struct LogWriterTests {
-    @Test func aStuckOutputNeverBlocksTheCallerAndLinesBeyondTheCapacityAreCounted() async throws {
+    /// Blocking and non-blocking write ends: either way nothing is lost without being counted.
+    @Test(arguments: [false, true])
+    func aStuckOutputNeverBlocksTheCallerAndLinesBeyondTheCapacityAreCounted(nonBlocking: Bool) async throws {
         var descriptors: [Int32] = [0, 0]
         #expect(cposix_pipe_cloexec(&descriptors) == 0, "close-on-exec: a process another test spawns meanwhile must not keep the pipe open")
         let (readEnd, writeEnd) = (descriptors[0], descriptors[1])
         defer { close(readEnd) }
+        if nonBlocking { #expect(fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK) == 0) }
         let writer = LogWriter(descriptor: writeEnd, capacity: 256 << 10, gathering: .milliseconds(1))
         let started = ContinuousClock.now
         // 2 MB of lines into a 64 KiB pipe: without the writer's own queue the caller would block at once.
@@ -36,5 +39,7 @@ import TestSupport
         #expect(numbers.count > 2_000 && numbers.count < 20_000, "\(numbers.count) lines kept")
         #expect(numbers == numbers.sorted() && Set(numbers).count == numbers.count, "in order, none twice")
         #expect(lines.last?.contains("line(s) dropped: the log output did not keep up") == true, "\(lines.last ?? "")")
+        let dropped = lines.filter { $0.hasPrefix("[log] ") }.compactMap { $0.split(separator: " ")[1...].first.flatMap { Int($0) } }
+        #expect(numbers.count + dropped.reduce(0, +) == 20_000, "every line either written or counted as dropped")
     }
 }
