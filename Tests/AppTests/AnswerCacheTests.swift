@@ -124,6 +124,32 @@ import TestSupport
         }
     }
 
+    /// A not-cleared answer has no `validUntil`, yet time alone changes it: the waiver that lets its vulnerability rule
+    /// pass runs out two minutes on, well inside the cache's five-minute floor, and the next answer says so at once.
+    @Test func aCachedAnswerIsDecidedAgainWhenTimeAloneChangesIt() async throws {
+        try await DecisionFlowTests.world { world in
+            try await DecisionFlowTests.postEvidence(world)
+            let approver = try await world.person("olivia", role: .approver)
+            let waiver = try jsonBody([
+                "vulnerability": "CVE-2024-0001", "justification": "not reachable",
+                "expiresAt": Timestamp.format(world.clock.now.addingTimeInterval(120)),
+            ])
+            #expect(try await world.post("/api/v1/images/\(DecisionFlowTests.digest)/waivers", token: approver, json: waiver).status == 201)
+            func failing(_ response: TestResponse) throws -> Set<String> {
+                Set((try response.json()["reasons"] as? [[String: Any]] ?? []).filter { $0["passed"] as? Bool == false }.compactMap { $0["rule"] as? String })
+            }
+            let waived = try await world.clearance("production")
+            #expect(waived.status == 403)
+            #expect(try failing(waived) == ["approvals"])
+            #expect(try waived.json()["validUntil"] == nil)
+            world.clock.advance(by: 119)
+            #expect(try await world.clearance("production").text == waived.text, "the cached answer, decided before")
+            world.clock.advance(by: 2)
+            let expired = try await world.clearance("production")
+            #expect(try failing(expired) == ["approvals", "vulnerabilities"], "\(expired.text)")
+        }
+    }
+
     /// The age cap is spread over its second half, so answers decided together are not all decided again together;
     /// it never extends an answer past its own validity or past the cap.
     @Test func answersDecidedTogetherExpireSpreadOverTheSecondHalfOfTheCap() {

@@ -149,20 +149,9 @@ struct CLI {
     @Test func serveBootstrapsAdminAnswersAndStopsOnSIGTERM() async throws {
         let directory = try TemporaryDirectory("cli")
         defer { directory.remove() }
-        let process = Process()
-        process.executableURL = CLI.binary
-        try FileManager.default.createDirectory(atPath: directory.file("public"), withIntermediateDirectories: true)
-        process.arguments = ["serve", "--db", directory.file("s.db"), "--listen", "127.0.0.1:0", "--public-dir", directory.file("public")]
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SHIPGATE_ADMIN_PASSWORD")
-        process.environment = environment
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let log = LineReader(stderr.fileHandleForReading)
-        let listening = try await log.firstLine(containing: "listening on http://127.0.0.1:")
-        let port = try #require(Int(listening.split(separator: ":").last?.split(separator: " ").first ?? ""))
+        let (process, log, port) = try await PipedServe.start(directory: directory, environment: environment)
         let banner = try await log.firstLine(containing: "one-time password")
         #expect(!banner.isEmpty)
         let client = try TestClient(port: port)
@@ -181,17 +170,7 @@ struct CLI {
     @Test func requestsGoOnWhileNobodyReadsStderr() async throws {
         let directory = try TemporaryDirectory("cli")
         defer { directory.remove() }
-        let process = Process()
-        process.executableURL = CLI.binary
-        try FileManager.default.createDirectory(atPath: directory.file("public"), withIntermediateDirectories: true)
-        process.arguments = ["serve", "--db", directory.file("s.db"), "--listen", "127.0.0.1:0", "--public-dir", directory.file("public")]
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let log = LineReader(stderr.fileHandleForReading)
-        let listening = try await log.firstLine(containing: "listening on http://127.0.0.1:")
-        let port = try #require(Int(listening.split(separator: ":").last?.split(separator: " ").first ?? ""))
+        let (process, log, port) = try await PipedServe.start(directory: directory)
         // From here on nobody reads the pipe. Each request logs about 80 bytes, so its 64 KiB fill after some 800.
         let client = try TestClient(port: port, timeout: .seconds(5))
         var answered = 0
@@ -216,21 +195,10 @@ struct CLI {
         let (certificate, key) = try SelfSignedCertificate.make(commonName: "localhost")
         try certificate.write(toFile: directory.file("cert.pem"), atomically: true, encoding: .utf8)
         try key.write(toFile: directory.file("key.pem"), atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = [
-            "serve", "--db", directory.file("s.db"), "--listen", "127.0.0.1:0", "--tls-cert", directory.file("cert.pem"), "--tls-key",
-            directory.file("key.pem"),
-        ]
-        process.environment = ProcessInfo.processInfo.environment.merging(["SHIPGATE_ADMIN_PASSWORD": "a long admin passphrase"]) { $1 }
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, _, port) = try await PipedServe.start(
+            directory: directory, arguments: ["--tls-cert", directory.file("cert.pem"), "--tls-key", directory.file("key.pem")],
+            environment: ProcessInfo.processInfo.environment.merging(["SHIPGATE_ADMIN_PASSWORD": "a long admin passphrase"]) { $1 }, scheme: "https")
         defer { process.terminate() }
-        let log = LineReader(stderr.fileHandleForReading)
-        let listening = try await log.firstLine(containing: "listening on https://127.0.0.1:")
-        let port = try #require(Int(listening.split(separator: ":").last?.split(separator: " ").first ?? ""))
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         curl.arguments = ["-sS", "--cacert", directory.file("cert.pem"), "--tlsv1.2", "-w", " %{ssl_verify_result}", "https://localhost:\(port)/healthz"]
@@ -245,6 +213,37 @@ struct CLI {
 }
 
 /// Reads a child's output line by line, off the cooperative pool.
+/// `shipgate serve` on a free loopback port with a database and an empty public directory in `directory`, its stderr
+/// on a pipe that is read only when a test asks (`LineReader`); returns once it logged where it listens.
+enum PipedServe {
+    static func start(
+        directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
+        scheme: String = "http"
+    ) async throws -> (process: Process, log: LineReader, port: Int) {
+        try FileManager.default.createDirectory(atPath: directory.file("public"), withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments =
+            ["serve", "--db", directory.file("s.db"), "--listen", "127.0.0.1:0", "--public-dir", directory.file("public")] + arguments
+        process.environment = environment
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let log = LineReader(stderr.fileHandleForReading)
+        do {
+            let listening = try await log.firstLine(containing: "listening on \(scheme)://127.0.0.1:")
+            guard let port = Int(listening.split(separator: ":").last?.split(separator: " ").first ?? "") else {
+                throw TestClientError(description: "no port in: \(listening)")
+            }
+            return (process, log, port)
+        } catch {
+            process.terminate()
+            throw error
+        }
+    }
+}
+
 final class LineReader: @unchecked Sendable {  // used by one test task at a time
     private let handle: FileHandle
     private var buffer = ""

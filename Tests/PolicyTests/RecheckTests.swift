@@ -125,12 +125,12 @@ import Testing
         Self.expectChange(input, at: Fixture.hoursAhead(4))
     }
 
-    @Test func theDefaultPoliciesWithTypicalEvidence() {
+    @Test func theDefaultPoliciesWithTypicalEvidence() throws {
         let policies = PolicyParser.defaults()
-        let staging = Fixture.input(try! #require(policies["staging"]), evidence: Self.signed, environment: "staging")
+        let staging = Fixture.input(try #require(policies["staging"]), evidence: Self.signed, environment: "staging")
         #expect(Self.expectStable(staging).recheckAt == nil)
         let production = Fixture.input(
-            try! #require(policies["production"]), evidence: Self.signed, approvals: [Fixture.approval("alice")], clearedIn: ["staging": true])
+            try #require(policies["production"]), evidence: Self.signed, approvals: [Fixture.approval("alice")], clearedIn: ["staging": true])
         #expect(Self.expectStable(production).recheckAt != nil)
     }
 
