@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <spawn.h>
 
 int cposix_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) { return accept4(fd, addr, len, flags); }
 int cposix_epoll_create1(int flags) { return epoll_create1(flags); }
@@ -60,3 +61,36 @@ const int cposix_SOCK_CLOEXEC = SOCK_CLOEXEC;
 const int cposix_SOCK_NONBLOCK = SOCK_NONBLOCK;
 const int cposix_TCP_NODELAY = TCP_NODELAY;
 const int cposix_SOCK_STREAM = SOCK_STREAM;
+
+int cposix_spawn(int *pid, const char *path, char *const argv[], char *const envp[], const int stdio[3], const char *directory) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    int rc = posix_spawn_file_actions_init(&actions);
+    if (rc != 0) return rc;
+    rc = posix_spawnattr_init(&attributes);
+    if (rc != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        return rc;
+    }
+    for (int target = 0; target < 3 && rc == 0; target++) {
+        rc = stdio[target] < 0
+            ? posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
+            : posix_spawn_file_actions_adddup2(&actions, stdio[target], target);
+    }
+    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    if (rc == 0 && directory != NULL) rc = posix_spawn_file_actions_addchdir_np(&actions, directory);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    if (rc == 0) rc = posix_spawnattr_setsigdefault(&attributes, &all);
+    if (rc == 0) rc = posix_spawnattr_setsigmask(&attributes, &none);
+    // Its own process group, so a test can stop it together with everything it started.
+    if (rc == 0) rc = posix_spawnattr_setpgroup(&attributes, 0);
+    if (rc == 0) rc = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
+    pid_t child = 0;
+    if (rc == 0) rc = posix_spawn(&child, path, &actions, &attributes, argv, envp);
+    if (rc == 0) *pid = child;
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return rc;
+}

@@ -17,11 +17,11 @@ public final class WebDriverService: @unchecked Sendable {  // every property is
 
     public let port: Int
     public let browserPath: String
-    private let process: Process
+    private let process: ChildProcess
     private let exited: DispatchSemaphore
     private let directory: TemporaryDirectory
 
-    private init(port: Int, browserPath: String, process: Process, exited: DispatchSemaphore, directory: TemporaryDirectory) {
+    private init(port: Int, browserPath: String, process: ChildProcess, exited: DispatchSemaphore, directory: TemporaryDirectory) {
         self.port = port
         self.browserPath = browserPath
         self.process = process
@@ -53,7 +53,7 @@ public final class WebDriverService: @unchecked Sendable {  // every property is
         }
         let directory = try TemporaryDirectory("webdriver")
         let log = directory.file("chromedriver.log")
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: driverPath)
         // Port 0: the driver picks a free port and names it on stdout, so no port can be taken between a probe and the bind.
         process.arguments = ["--port=0", "--allowed-ips=127.0.0.1"]
@@ -89,7 +89,7 @@ public final class WebDriverService: @unchecked Sendable {  // every property is
     }
 
     /// The port from chromedriver's "started successfully on port N" line.
-    private static func announcedPort(log: String, process: Process, timeout: Duration) async throws -> Int {
+    private static func announcedPort(log: String, process: ChildProcess, timeout: Duration) async throws -> Int {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
@@ -162,7 +162,7 @@ public final class WebDriverService: @unchecked Sendable {  // every property is
 
     /// Waits up to `grace` for the driver to exit, then SIGKILLs its process group (the browsers it spawned are in it:
     /// Foundation's Process starts each child as the leader of a new group) and waits for the driver to be reaped.
-    private static func killGroup(of process: Process, exited: DispatchSemaphore, grace: Duration = .zero) {
+    private static func killGroup(of process: ChildProcess, exited: DispatchSemaphore, grace: Duration = .zero) {
         let graceNanoseconds = Int(grace.components.seconds) * 1_000_000_000 + Int(grace.components.attoseconds / 1_000_000_000)
         let gone = exited.wait(timeout: .now() + .nanoseconds(graceNanoseconds)) == .success
         let group = process.processIdentifier

@@ -140,7 +140,7 @@ import TestSupport
     /// Nil when schemathesis can run, else why not.
     static func unavailableReason() async throws -> String? {
         let outcome = try await TestThread.run { () -> (Int32, String)? in
-            let probe = Process()
+            let probe = ChildProcess()
             probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             probe.arguments = ["python3", "-c", "import importlib.metadata, schemathesis; print(importlib.metadata.version('schemathesis'))"]
             let pipe = Pipe()
@@ -179,7 +179,7 @@ import TestSupport
         let started = ContinuousClock.now
         // Its own thread: waiting must not hold one of the two cooperative threads the server's handlers need.
         let (status, timedOut) = try await TestThread.run { () -> (Int32, Bool) in
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = arguments
             // Anything schemathesis or Hypothesis writes next to itself lands in the server's temp dir.

@@ -99,7 +99,7 @@ import TestSupport
     }
 
     @Test func documentPassesTheOpenAPISpecValidator() async throws {
-        let probe = Process()
+        let probe = ChildProcess()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         probe.arguments = ["python3", "-c", "import openapi_spec_validator"]
         probe.standardError = FileHandle.nullDevice
@@ -116,7 +116,7 @@ import TestSupport
             let response = try await live.client().request("GET", "/api/v1/openapi.json")
             let file = live.directory.file("openapi.json")
             try Data(response.body).write(to: URL(fileURLWithPath: file))
-            let validator = Process()
+            let validator = ChildProcess()
             validator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             validator.arguments = ["python3", "-c", "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1])))", file]
             let pipe = Pipe()

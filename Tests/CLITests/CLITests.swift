@@ -23,7 +23,7 @@ struct CLI {
     /// Runs `shipgate arguments…` with `input` on stdin, off the cooperative pool.
     static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> Result {
         try await TestThread.run {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = binary
             process.arguments = arguments
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -199,7 +199,7 @@ struct CLI {
             directory: directory, arguments: ["--tls-cert", directory.file("cert.pem"), "--tls-key", directory.file("key.pem")],
             environment: ProcessInfo.processInfo.environment.merging(["SHIPGATE_ADMIN_PASSWORD": "a long admin passphrase"]) { $1 }, scheme: "https")
         defer { process.terminate() }
-        let curl = Process()
+        let curl = ChildProcess()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         curl.arguments = ["-sS", "--cacert", directory.file("cert.pem"), "--tlsv1.2", "-w", " %{ssl_verify_result}", "https://localhost:\(port)/healthz"]
         let output = Pipe()
@@ -219,9 +219,9 @@ enum PipedServe {
     static func start(
         directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
         scheme: String = "http"
-    ) async throws -> (process: Process, log: LineReader, port: Int) {
+    ) async throws -> (process: ChildProcess, log: LineReader, port: Int) {
         try FileManager.default.createDirectory(atPath: directory.file("public"), withIntermediateDirectories: true)
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLI.binary
         process.arguments =
             ["serve", "--db", directory.file("s.db"), "--listen", "127.0.0.1:0", "--public-dir", directory.file("public")] + arguments

@@ -36,7 +36,7 @@ import TestSupport
 
     private static func python(_ arguments: [String]) async throws -> Run {
         try await TestThread.run {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3"] + arguments
             let stdout = Pipe(), stderr = Pipe()
@@ -174,7 +174,7 @@ import TestSupport
         }) { live in
             let arguments = test.dropFirst(2).map { $0.replacing("127.0.0.1:8080", with: "127.0.0.1:\(live.port)") }
             let status = try await TestThread.run { () -> Int32 in
-                let process = Process()
+                let process = ChildProcess()
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
                 process.arguments = Array(arguments)
                 process.standardOutput = FileHandle.nullDevice

@@ -347,7 +347,7 @@ struct TinyVolume {
     }
 
     private static func run(_ tool: String, _ arguments: [String]) -> Bool {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
@@ -383,7 +383,7 @@ enum Strace {
         }
         // seccomp-bpf stops the tracee only for traced syscalls (much faster); older kernels or strace lack it.
         for flags in [["--seccomp-bpf"], []] {
-            let probe = Process()
+            let probe = ChildProcess()
             probe.executableURL = URL(fileURLWithPath: path)
             probe.arguments = flags + ["-f", "-e", "trace=fsync", "-o", "/dev/null", "/bin/true"]
             probe.standardOutput = FileHandle.nullDevice
@@ -443,13 +443,13 @@ enum Strace {
 /// A `shipgate serve` child on an ephemeral loopback port. Its stderr goes to a file, so a busy access log can
 /// never block it on a full pipe.
 final class ServerProcess: @unchecked Sendable {  // used by one test task at a time
-    let process: Process
+    let process: ChildProcess
     let port: Int
     /// The server's own pid: the child itself, or the tracee when it runs under a wrapper such as strace.
     let serverPID: pid_t
     let logPath: String
 
-    private init(process: Process, port: Int, serverPID: pid_t, logPath: String) {
+    private init(process: ChildProcess, port: Int, serverPID: pid_t, logPath: String) {
         self.process = process
         self.port = port
         self.serverPID = serverPID
@@ -494,7 +494,7 @@ final class ServerProcess: @unchecked Sendable {  // used by one test task at a 
         // A public dir of its own: StaticFiles loads every file below it at startup, and opening and closing the
         // database file that way would drop the server's POSIX locks on it (and serve it at /static/).
         let serve = ["serve", "--db", db, "--listen", "127.0.0.1:0", "--public-dir", directory.file("public-none")] + arguments
-        let process = Process()
+        let process = ChildProcess()
         if let wrapper, let tool = wrapper.first {
             process.executableURL = URL(fileURLWithPath: tool)
             process.arguments = Array(wrapper.dropFirst()) + [CLI.binary.path] + serve
@@ -545,13 +545,13 @@ final class ServerProcess: @unchecked Sendable {  // used by one test task at a 
     }
 
     /// SIGKILL, then the way the process ended.
-    func kill9() async throws -> (reason: Process.TerminationReason, code: Int32) {
+    func kill9() async throws -> (reason: ChildProcess.TerminationReason, code: Int32) {
         kill(serverPID, SIGKILL)
         return try await waitForExit()
     }
 
     /// SIGTERM (graceful shutdown), then the way the process ended.
-    func terminate() async throws -> (reason: Process.TerminationReason, code: Int32) {
+    func terminate() async throws -> (reason: ChildProcess.TerminationReason, code: Int32) {
         kill(serverPID, SIGTERM)
         return try await waitForExit()
     }
@@ -563,7 +563,7 @@ final class ServerProcess: @unchecked Sendable {  // used by one test task at a 
         kill(process.processIdentifier, SIGKILL)
     }
 
-    private func waitForExit() async throws -> (reason: Process.TerminationReason, code: Int32) {
+    private func waitForExit() async throws -> (reason: ChildProcess.TerminationReason, code: Int32) {
         guard await eventually(timeout: .seconds(15), { !process.isRunning }) else {
             forceStop()
             throw TestClientError(description: "shipgate serve did not exit")

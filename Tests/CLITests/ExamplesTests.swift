@@ -12,7 +12,7 @@ import TestSupport
     /// Runs `executable arguments…` with extra environment, off the cooperative pool.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> CLI.Result {
         try await TestThread.run {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [executable] + arguments
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

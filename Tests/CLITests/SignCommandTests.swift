@@ -11,7 +11,7 @@ enum OpenSSLTool {
     /// Runs `openssl arguments…`; returns the exit status and stdout+stderr.
     static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         try await TestThread.run {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = arguments
             let output = Pipe()

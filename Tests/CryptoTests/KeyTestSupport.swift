@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TestSupport
 
 /// Files in `Tests/CryptoTests/Fixtures` (see its README for sources and licenses), found relative to this file.
 enum Fixtures {
@@ -74,7 +75,7 @@ enum OpenSSLCLI {
     /// Runs `openssl arguments…`; throws with its stderr on a non-zero exit. Returns stdout.
     @discardableResult
     static func run(_ arguments: [String]) throws -> [UInt8] {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         let output = Pipe()

@@ -2,6 +2,7 @@ import Crypto
 import Evidence
 import Foundation
 import Testing
+import TestSupport
 
 /// Envelopes signed by the `openssl` command-line tool (an implementation independent of ours): keys generated
 /// by openssl, the PAE written to a file and signed there, the signature base64-encoded into the envelope.
@@ -19,7 +20,7 @@ struct AttestationOpenSSLInteropTests {
     }
 
     private func openssl(_ arguments: [String]) throws {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice

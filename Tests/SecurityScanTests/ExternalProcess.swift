@@ -21,7 +21,7 @@ enum ExternalProcess {
         let started = ContinuousClock.now
         // Its own thread: waiting must not hold one of the two cooperative threads the server's handlers need.
         let (status, timedOut) = try await TestThread.run { () -> (Int32, Bool) in
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = arguments
             process.currentDirectoryURL = URL(fileURLWithPath: directory)

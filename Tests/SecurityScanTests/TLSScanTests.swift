@@ -79,7 +79,7 @@ import Glibc
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         defer { try? output.close() }
-        let server = Process()
+        let server = ChildProcess()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         server.arguments = [
             "openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", certificate, "-key", key, "-cipher", "ALL:@SECLEVEL=0", "-www",
@@ -191,7 +191,7 @@ import Glibc
                 "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             ]
             let status = try await TestThread.run { () -> Int32 in
-                let process = Process()
+                let process = ChildProcess()
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
                 process.arguments = arguments
                 process.standardOutput = FileHandle.nullDevice

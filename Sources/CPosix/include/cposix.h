@@ -16,6 +16,10 @@ int cposix_eventfd(unsigned int initval, int flags);
 int cposix_pipe_cloexec(int fds[2]);
 /// Names the calling thread (shows in top/gdb); names longer than 15 bytes are truncated.
 int cposix_set_thread_name(const char *name);
+/// Starts `path` with `argv` and `envp` (each NULL-terminated) and `stdio` as its descriptors 0, 1 and 2 (-1: /dev/null),
+/// in `directory` unless NULL. The child inherits no other descriptor, starts with default signal handling and an
+/// empty signal mask, and leads a process group of its own. Returns 0 and sets `pid`, or an errno value.
+int cposix_spawn(int *pid, const char *path, char *const argv[], char *const envp[], const int stdio[3], const char *directory);
 /// Sends `sig` to one thread of process `pid` (tests use it to interrupt the event-loop thread's syscalls).
 int cposix_tgkill(int pid, int tid, int sig);
 
