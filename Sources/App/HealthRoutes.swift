@@ -25,7 +25,7 @@ enum HealthRoutes {
             AppRoute(method: .GET, pattern: "/metrics", access: .anyone, summary: "Prometheus metrics (text exposition format)") { _ in
                 var headers = HTTPHeaders()
                 headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                let text = services.metrics.render(openConnections: services.openConnections())
+                let text = services.metrics.render(openConnections: services.openConnections(), database: services.database.statistics)
                 return HTTPResponse(status: .ok, headers: headers, body: Array(text.utf8))
             },
         ]

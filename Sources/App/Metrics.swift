@@ -1,3 +1,4 @@
+import SQLite
 import Store
 import Synchronization
 
@@ -111,7 +112,7 @@ public final class Metrics: Sendable {
     }
 
     /// The exposition text, version 0.0.4.
-    func render(openConnections: Int) -> String {
+    func render(openConnections: Int, database: DatabaseStatistics) -> String {
         let snapshot = state.withLock { $0 }
         var out = ""
         header(&out, "shipgate_build_info", "gauge", "Build information.")
@@ -144,6 +145,12 @@ public final class Metrics: Sendable {
         for (labels, value) in snapshot.ingest.sorted(by: { $0.key < $1.key }) {
             out += "shipgate_ingest_requests_total{\(labels)} \(value)\n"
         }
+        // Writes per commit is how well group commit shares each fsync.
+        header(&out, "shipgate_database_writes_total", "counter", "Write transactions of this process, by outcome (committed, failed).")
+        out += "shipgate_database_writes_total{outcome=\"committed\"} \(database.committedWrites)\n"
+        out += "shipgate_database_writes_total{outcome=\"failed\"} \(database.failedWrites)\n"
+        header(&out, "shipgate_database_commits_total", "counter", "Database commits (each one fsync); grouped writes share one.")
+        out += "shipgate_database_commits_total \(database.commits)\n"
         header(&out, "shipgate_audit_entries", "gauge", "Entries in the hash-chained audit log.")
         out += "shipgate_audit_entries \(snapshot.counts.auditEntries)\n"
         header(

