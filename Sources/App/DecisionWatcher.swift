@@ -272,8 +272,9 @@ final class DecisionWatcher: Sendable {
             // A validUntil already past would make the digest due again at once, forever.
             let validUntil = decision.validUntil.flatMap { $0 > decision.decidedAt ? Timestamp.format($0) : nil }
             let record = DecisionWatchStore.Announced(cleared: decision.cleared, policyVersion: decision.policyVersion, validUntil: validUntil)
-            // A digest nothing is known about (e.g. only reported deployed) needs no row: no row reads as not cleared.
-            if before == nil, !decision.cleared, decision.reasons.first?.rule == "evidence" { continue }
+            // No row reads as not cleared with nothing due, so a first decision like that needs none: most new evidence
+            // (a build's provenance before its scan and approvals, a digest only reported deployed) leaves it so.
+            if before == nil, !decision.cleared, validUntil == nil { continue }
             guard before != record else { continue }
             changed.append((decision, record, announce && decision.cleared != (before?.cleared ?? false)))
         }

@@ -137,6 +137,25 @@ import TestSupport
         }
     }
 
+    /// No row reads as not cleared: new evidence that leaves a digest not cleared writes nothing, and the digest's
+    /// later clearing is still announced.
+    @Test func aFirstNotClearedDecisionIsNotRecordedAndItsClearingIsStillAnnounced() async throws {
+        try await Self.world { world in
+            let config = try jsonBody(["config": ["User": "1000"]])
+            #expect(try await world.send("POST", "/api/v1/images/\(Self.digestB)/config", token: world.ci, json: config).status == 201)
+            try await Self.settle()
+            let rows = try await world.live.server.database.read { db in
+                try db.queryOne("SELECT count(*) FROM decision_watch WHERE digest = ?", [Self.digestB])?.int(0)
+            }
+            #expect(rows == 0)
+            #expect(world.events.isEmpty)
+            let scan = try trivyReport([], createdAt: world.clock.now)
+            #expect(try await world.send("POST", "/api/v1/scans?digest=\(Self.digestB)", token: world.ci, json: scan).status == 201)
+            #expect(await Self.waitForEvents(world, count: 1))
+            #expect(world.received("image.cleared") == ["\(Self.digestB) qa"])
+        }
+    }
+
     @Test func anApprovalRunningOutUnclearsTheImageWithoutAnyWrite() async throws {
         try await Self.world { world in
             let policy = #"{"imageConfig":{"forbidRoot":true},"approvals":{"count":1,"role":"approver","distinctFromPosters":true},"validForHours":2}"#
