@@ -14,4 +14,9 @@ static inline int csqlite_disable_dqs(sqlite3 *db) {
 static inline int csqlite_enable_defensive(sqlite3 *db) {
     return sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
 }
+// sqlite3_config is variadic too. Memory statistics take a process-wide mutex on every allocation of every
+// connection; nothing here reads them. Only effective before the first connection opens.
+static inline int csqlite_disable_memory_statistics(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 #endif

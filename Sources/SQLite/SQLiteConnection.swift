@@ -28,6 +28,7 @@ public final class SQLiteConnection {
 
     /// Opens a connection. On any failure the handle is closed before throwing.
     init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int) throws {
+        Self.configureLibrary
         self.path = path
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
@@ -65,6 +66,11 @@ public final class SQLiteConnection {
     }
 
     deinit { close() }
+
+    /// Process-wide settings, applied once before the first connection opens (SQLite refuses them afterwards).
+    private static let configureLibrary: Void = {
+        _ = csqlite_disable_memory_statistics()
+    }()
 
     /// Finalizes every cached statement, then closes. Idempotent.
     func close() {

@@ -211,7 +211,7 @@ final class Writer: Sendable {
             // Only a WAL copied back entirely restarts at the next transaction: no frame may be added meanwhile.
             checkpointer.waitForRunning()
             walLength.frames = 0
-            try? confined.connection.checkpointPassive()
+            _ = try? confined.connection.checkpointPassive()
             return
         }
         let pending = frames - checkpointer.copied(of: frames)

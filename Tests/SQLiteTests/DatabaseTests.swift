@@ -27,6 +27,20 @@ import Testing
         }
     }
 
+    /// Memory statistics would take one process-wide mutex on every allocation of every connection: they are off, so
+    /// SQLite counts nothing even after real work.
+    @Test func sqliteKeepsNoMemoryStatistics() async throws {
+        try await withDatabase { db, _ in
+            try await db.write { conn in
+                try conn.execute("CREATE TABLE t (x TEXT)")
+                for index in 0..<200 { try conn.execute("INSERT INTO t (x) VALUES (?)", [String(repeating: "x", count: index)]) }
+            }
+            let rows = try await db.read { try $0.queryOne("SELECT count(*) FROM t")?.int(0) }
+            #expect(rows == 200)
+            #expect(sqlite3_memory_used() == 0)
+        }
+    }
+
     @Test func normalSynchronousIsATestSwitch() async throws {
         var configuration = fastConfiguration()
         configuration.synchronous = .normal
