@@ -54,8 +54,12 @@ public final class SQLiteConnection {
             guard try internalQuery("PRAGMA foreign_keys").first?.int64(0) == 1 else {
                 throw SQLiteError(extendedCode: SQLITE_ERROR, message: "foreign_keys could not be enabled")
             }
-            // Memory-mapped reads skip a read() syscall and a copy per page; writes still go through the WAL.
-            try internalExecute("PRAGMA mmap_size = 268435456")
+            // Memory-mapped reads skip a read() syscall and a copy per page; writes still go through the WAL. Only the
+            // writer maps the file: a reader's first read transaction after any commit makes SQLite drop its whole
+            // mapping (munmap, with a TLB flush on every core) and fault pages in again, which under steady ingest cost
+            // more than the copies (clearance p99 beside signed-attestation ingest: 8.5 → 7.1 ms; uncached clearance
+            // with no writes about 3% slower).
+            if !readOnly { try internalExecute("PRAGMA mmap_size = 268435456") }
             // Savepoint journals (one per grouped write) and sort spills stay in memory: they only ever serve a rollback
             // inside an open transaction, never crash recovery, and as temporary files they cost a write() per page.
             try internalExecute("PRAGMA temp_store = MEMORY")

@@ -12,18 +12,25 @@ import Testing
                     try conn.queryOne("PRAGMA journal_mode")?.string(0),
                     try conn.queryOne("PRAGMA synchronous")?.int(0),
                     try conn.queryOne("PRAGMA foreign_keys")?.int(0),
-                    try conn.queryOne("PRAGMA busy_timeout")?.int(0)
+                    try conn.queryOne("PRAGMA busy_timeout")?.int(0),
+                    try conn.queryOne("PRAGMA mmap_size")?.int(0)
                 )
             }
             #expect(writer.0 == "wal")
             #expect(writer.1 == 2)  // FULL
             #expect(writer.2 == 1)
             #expect(writer.3 == 5000)
+            #expect(writer.4 == 256 << 20)
             let reader = try await db.read { conn in
-                (try conn.queryOne("PRAGMA journal_mode")?.string(0), try conn.queryOne("PRAGMA foreign_keys")?.int(0))
+                (
+                    try conn.queryOne("PRAGMA journal_mode")?.string(0), try conn.queryOne("PRAGMA foreign_keys")?.int(0),
+                    try conn.queryOne("PRAGMA mmap_size")?.int(0)
+                )
             }
             #expect(reader.0 == "wal")
             #expect(reader.1 == 1)
+            // Readers copy pages with pread: a mapping would be dropped and faulted in again after every commit.
+            #expect(reader.2 == 0)
         }
     }
 
