@@ -59,10 +59,9 @@ public enum JSONValue: Sendable, Equatable {
         objectValue?[key]
     }
 
-    /// Decodes one JSON document; nil when the bytes are not valid JSON (including too-deep nesting
-    /// refused by the decoder itself).
+    /// Decodes one JSON document; nil when the bytes are not valid JSON (including nesting deeper than 512 levels).
     public static func decode(_ bytes: some Collection<UInt8>) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        JSONValueParser.parse(bytes)
     }
 }
 
