@@ -26,6 +26,16 @@ enum DSSEEnvelopeDecoder {
     /// Reads `bytes` as one document.
     /// - Parameter location: `"line N: "` for JSON Lines, `""` for a single document; prefixed to every message.
     static func decode(_ bytes: some Collection<UInt8>, location: String) throws(EvidenceError) -> Outcome {
+        try decode(bytes, location: location, reader: .forDocument(of: bytes.count))
+    }
+
+    /// The same with the reader chosen (tests compare both).
+    static func decode(_ bytes: some Collection<UInt8>, location: String, reader: JSONReader) throws(EvidenceError) -> Outcome {
+        if reader == .tree {
+            guard let document = JSONValueParser.parse(bytes) else { return .notJSON }
+            guard case .object = document else { return .notAnObject(document.kind) }
+            return .envelope(try envelope(from: DSSEDocumentFields(tree: document), raw: Array(bytes), location: location))
+        }
         let data = Data(bytes)
         guard let fields = try? JSONDecoder().decode(DSSEDocumentFields.self, from: data) else {
             // Only a valid non-object document gets here besides invalid JSON; the probe tells them apart cheaply.

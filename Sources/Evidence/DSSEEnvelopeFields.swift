@@ -27,6 +27,40 @@ struct DSSEDocumentFields: Decodable {
     }
 }
 
+extension DSSEDocumentFields {
+    /// The members of a parsed document object, as decoding it would read them.
+    init(tree document: JSONValue) {
+        let envelope = DSSEEnvelopeFields(tree: document)
+        self.init(
+            payloadType: envelope.payloadType, payload: envelope.payload, signatures: envelope.signatures,
+            mediaType: JSONField(string: document.presentMember("mediaType")),
+            dsseEnvelope: JSONField(object: document.presentMember("dsseEnvelope"), DSSEEnvelopeFields.init(tree:)),
+            verificationMaterial: JSONField(object: document.presentMember("verificationMaterial")) { material in
+                SigstoreVerificationMaterialFields(
+                    certificate: JSONKindProbe(member: material.presentMember("certificate")),
+                    x509CertificateChain: JSONKindProbe(member: material.presentMember("x509CertificateChain")))
+            },
+            messageSignature: JSONKindProbe(member: document.presentMember("messageSignature")))
+    }
+}
+
+extension DSSEEnvelopeFields {
+    /// The envelope members of a parsed object, as decoding it would read them.
+    init(tree object: JSONValue) {
+        self.init(
+            payloadType: JSONField(string: object.presentMember("payloadType")), payload: JSONField(string: object.presentMember("payload")),
+            signatures: JSONField(array: object.presentMember("signatures")) { element in
+                if case .object = element {
+                    return .value(
+                        DSSESignatureFields(
+                            keyid: JSONField(string: element.presentMember("keyid")), sig: JSONField(string: element.presentMember("sig")),
+                            cert: JSONField(string: element.presentMember("cert"))))
+                }
+                return .mismatch(element.kind)
+            })
+    }
+}
+
 /// The members of a bare DSSE envelope (the `dsseEnvelope` of a bundle).
 struct DSSEEnvelopeFields: Decodable {
     var payloadType: JSONField<String>?

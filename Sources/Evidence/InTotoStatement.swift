@@ -41,10 +41,42 @@ struct InTotoStatement: Sendable, Equatable {
             case legacyType = "type"
             case subject, predicateType, predicate
         }
+
+        /// The members of a parsed statement object, as decoding it would read them.
+        init(tree statement: JSONValue) {
+            type = JSONField(string: statement.presentMember("_type"))
+            legacyType = JSONKindProbe(member: statement.presentMember("type"))
+            subject = JSONField(array: statement.presentMember("subject")) { .value($0) }
+            predicateType = JSONField(string: statement.presentMember("predicateType"))
+            predicate = JSONKindProbe(member: statement.presentMember("predicate"))
+        }
+
+        /// The header of `text`, or the rejection of a payload that is not JSON or not an object.
+        static func read(_ text: ArraySlice<UInt8>, with reader: JSONReader) throws(AttestationRejection) -> Header {
+            let notJSON = AttestationRejection("the payload is not valid JSON, so it is not an in-toto Statement")
+            func notAnObject(_ kind: JSONSlice.Kind) -> AttestationRejection {
+                AttestationRejection("the payload is \(kind.description), not an in-toto Statement object")
+            }
+            switch reader {
+            case .tree:
+                guard let statement = JSONValueParser.parse(text) else { throw notJSON }
+                guard case .object = statement else { throw notAnObject(statement.kind) }
+                return Header(tree: statement)
+            case .decoder:
+                if let header = try? JSONDecoder().decode(Header.self, from: Data(text)) { return header }
+                guard let probe = try? JSONDecoder().decode(JSONKindProbe.self, from: Data(text)) else { throw notJSON }
+                throw notAnObject(probe.kind)
+            }
+        }
     }
 
     /// Parses and checks `payload`; every problem is a rejection with a reason a CI author can act on.
     static func parse(_ payload: [UInt8]) throws(AttestationRejection) -> InTotoStatement {
+        try parse(payload, reader: .forDocument(of: payload.count))
+    }
+
+    /// The same with the reader chosen (tests compare both).
+    static func parse(_ payload: [UInt8], reader: JSONReader) throws(AttestationRejection) -> InTotoStatement {
         do {
             try JSONDepthGuard.check(payload)
         } catch {
@@ -52,12 +84,7 @@ struct InTotoStatement: Sendable, Equatable {
         }
         // A UTF-8 byte order mark is skipped, as JSONDecoder skips it, so both readers see the same text.
         let text = payload.starts(with: [0xEF, 0xBB, 0xBF]) ? payload[3...] : payload[...]
-        guard let header = try? JSONDecoder().decode(Header.self, from: Data(text)) else {
-            guard let probe = try? JSONDecoder().decode(JSONKindProbe.self, from: Data(text)) else {
-                throw AttestationRejection("the payload is not valid JSON, so it is not an in-toto Statement")
-            }
-            throw AttestationRejection("the payload is \(probe.kind.description), not an in-toto Statement object")
-        }
+        let header = try Header.read(text, with: reader)
         let type = try statementType(header)
         let subjects = try sha256Subjects(header.subject)
         let predicateType: String

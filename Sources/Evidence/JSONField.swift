@@ -2,6 +2,10 @@
 struct JSONKindProbe: Decodable, Sendable {
     let kind: JSONSlice.Kind
 
+    init(kind: JSONSlice.Kind) {
+        self.kind = kind
+    }
+
     init(from decoder: any Decoder) throws {
         let single = try decoder.singleValueContainer()
         if single.decodeNil() {
@@ -53,6 +57,10 @@ struct BoundedJSONArray<Element: Decodable, Limit: JSONArrayLimit>: Decodable {
     }
 
     let contents: Contents
+
+    init(contents: Contents) {
+        self.contents = contents
+    }
 
     init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()

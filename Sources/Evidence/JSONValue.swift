@@ -23,18 +23,7 @@ public enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
 
     /// The kind name used in error messages ("a string", "an object", …).
-    public var kindDescription: String {
-        let kind: JSONSlice.Kind =
-            switch self {
-            case .null: .null
-            case .bool: .bool
-            case .integer, .unsigned, .double: .number
-            case .string: .string
-            case .array: .array
-            case .object: .object
-            }
-        return kind.description
-    }
+    public var kindDescription: String { kind.description }
 
     /// The members when this is an object.
     var objectValue: [String: JSONValue]? {
