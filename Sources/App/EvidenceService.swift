@@ -111,24 +111,25 @@ public struct EvidenceService: Sendable {
                 reasons += why.map { prefix + $0 }
             }
         }
-        let accepted = verified
         guard reasons.isEmpty else {
             try await audit(actor: actor, action: "attestation.refuse", subject: "attestation", details: ["reasons": reasons.joined(separator: "; ")])
             throw APIError(.unprocessableContent, "not_verified", reasons.joined(separator: "; "))
         }
+        // Hashing and encoding happen here, in parallel with other requests, not in the single writer.
+        let rows = try verified.map { try AttestationRow($0, blobSHA256: SHA256.hexDigest($0.envelope)) }
         return try await database.write { db in
             // A key revoked between verification and this write must not count.
             let activeNow = Set(try keyRing.activeKeys(in: db).map(\.key.id))
             var outcomes: [AttestationOutcome] = []
-            for attestation in accepted {
+            for row in rows {
+                let (attestation, blob) = (row.attestation, row.blobSHA256)
                 guard attestation.verifiedKeyIDs.contains(where: activeNow.contains) else {
                     throw APIError(.unprocessableContent, "not_verified", "the verifying key was revoked during the request")
                 }
-                let blob = SHA256.hexDigest(attestation.envelope)
                 try EvidenceStore.putBlob(
                     sha256: blob, mediaType: "application/vnd.dsse.envelope.v1+json", bytes: attestation.envelope,
                     withheldReason: Self.withheldReason(attestation.predicate), at: now, in: db)
-                let created = try EvidenceStore.insertAttestation(attestation, blobSHA256: blob, postedBy: actor, at: now, in: db)
+                let created = try EvidenceStore.insertAttestation(row, postedBy: actor, at: now, in: db)
                 if created {
                     try storeSignedContent(attestation, blob: blob, actor: actor, at: now, in: db)
                     try AuditLog.append(

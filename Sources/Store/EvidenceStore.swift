@@ -44,20 +44,10 @@ public enum EvidenceStore {
 
     /// Stores a verified attestation with its subjects and verifying keys; false when it was stored already.
     @discardableResult
-    public static func insertAttestation(
-        _ attestation: VerifiedAttestation, blobSHA256: String, postedBy: String, at date: Date, in db: SQLiteConnection
-    ) throws -> Bool {
+    public static func insertAttestation(_ row: AttestationRow, postedBy: String, at date: Date, in db: SQLiteConnection) throws -> Bool {
+        let attestation = row.attestation
         guard try db.queryOne("SELECT 1 FROM attestations WHERE id = ?", [attestation.id]) == nil else { return false }
-        let kind: String
-        var provenance: String?
-        switch attestation.predicate {
-        case .provenance(let summary):
-            kind = "provenance"
-            provenance = try JSONColumn.encode(summary)
-        case .vulnerabilityScan: kind = "vulnerabilityScan"
-        case .sbom: kind = "sbom"
-        case .opaque: kind = "opaque"
-        }
+        let (blobSHA256, kind, provenance) = (row.blobSHA256, row.predicateKind, row.provenance)
         try db.execute(
             """
             INSERT INTO attestations (id, blob_sha256, payload_type, statement_type, predicate_type, predicate_kind, provenance, posted_by, received_at)

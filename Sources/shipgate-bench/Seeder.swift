@@ -49,7 +49,7 @@ struct Seeder {
                     sourceRepository: "https://example.com/bench/app", sourceCommit: String(blob.prefix(40)), invocationID: nil,
                     startedOn: nil, finishedOn: nil)), envelope: [])
         try EvidenceStore.putBlob(sha256: blob, mediaType: "application/octet-stream", bytes: [], withheldReason: nil, at: now, in: db)
-        try EvidenceStore.insertAttestation(attestation, blobSHA256: blob, postedBy: "ci", at: now, in: db)
+        try EvidenceStore.insertAttestation(AttestationRow(attestation, blobSHA256: blob), postedBy: "ci", at: now, in: db)
         let severities: [Severity] = [.medium, .low, .low, .unknown]
         let report = ScanReport(
             format: .trivy, scanner: "trivy", scannedAt: now,

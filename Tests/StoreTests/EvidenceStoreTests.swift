@@ -34,7 +34,7 @@ import TestSupport
                         slsaVersion: "v1", builderID: "b", buildType: nil, sourceRepository: nil, sourceCommit: nil, invocationID: nil, startedOn: nil,
                         finishedOn: nil)),
                 envelope: [1])
-            try EvidenceStore.insertAttestation(attestation, blobSHA256: "blob", postedBy: "ci", at: now, in: db)
+            try EvidenceStore.insertAttestation(AttestationRow(attestation, blobSHA256: "blob"), postedBy: "ci", at: now, in: db)
         }
         let evidence = try #require(try await database.read { try EvidenceStore.evidence(for: digest, in: $0) })
         let record = try #require(evidence.attestations.first)
