@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "HTTPCore", swiftSettings: strict),
         .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "HTTPServer", dependencies: ["HTTPCore", "Crypto", "CPosix"], swiftSettings: strict),
-        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        .target(name: "SQLite", dependencies: ["CSQLite", "CPosix"], swiftSettings: strict),
         .target(name: "Domain", swiftSettings: strict),
         .target(name: "Evidence", dependencies: ["Domain", "Crypto"], swiftSettings: strict),
         .target(name: "Policy", dependencies: ["Domain"], swiftSettings: strict),

@@ -48,7 +48,7 @@ public final class Database: Sendable {
         // A checkpoint's fsyncs follow its own connection's setting.
         try checkpointConnection.internalExecute("PRAGMA synchronous = \(configuration.synchronous.rawValue)")
         self.writer = Writer(
-            connection: writerConnection, checkpointer: Checkpointer(connection: checkpointConnection, label: "SQLite.checkpoint"),
+            connection: writerConnection, checkpointer: Checkpointer(connection: checkpointConnection, name: "sqlite-ckpt"),
             label: "SQLite.writer", configuration: configuration)
 
         if configuration.readerCount > 0 {

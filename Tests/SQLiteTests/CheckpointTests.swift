@@ -50,6 +50,23 @@ import Testing
         }
     }
 
+    /// The checkpointer's thread yields to requests and the writer: it runs at nice 5.
+    @Test func theCheckpointerThreadRunsAtALowerPriority() async throws {
+        try await withDatabase { _, _ in
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+            let niceness = tasks.compactMap { task -> Int? in
+                guard (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?.hasPrefix("sqlite-ckpt") == true,
+                    let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                    let fields = stat.split(separator: ")").last?.split(separator: " ")
+                else { return nil }
+                // After "pid (comm)": state is field 3 of stat(5), nice field 19.
+                return Int(fields[16])
+            }
+            #expect(!niceness.isEmpty)
+            #expect(niceness.allSatisfy { $0 == 5 }, "\(niceness)")
+        }
+    }
+
     static func size(of path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
     }
