@@ -1,14 +1,12 @@
+import Domain
+
 /// The clearance answer and receipt payload as JSON, written directly: the hottest encodings on the
 /// server, with fixed shapes. Keys are sorted and slashes unescaped, exactly as `JSONBody.encoder` would
 /// write the same values (a test holds the two to byte equality).
-struct ClearanceJSON {
-    private(set) var bytes: [UInt8] = []
-
-    init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
-
+enum ClearanceJSON {
     /// The answer object of the interface contract.
     static func answer(_ answer: ClearanceRoutes.Answer) -> [UInt8] {
-        var json = ClearanceJSON()
+        var json = JSONWriter()
         json.raw("{\"breakGlass\":")
         json.bool(answer.breakGlass)
         json.raw(",\"cleared\":")
@@ -49,7 +47,7 @@ struct ClearanceJSON {
 
     /// What a receipt signs.
     static func receiptPayload(_ payload: ClearanceRoutes.ReceiptPayload) -> [UInt8] {
-        var json = ClearanceJSON(capacity: 256)
+        var json = JSONWriter(capacity: 256)
         json.raw("{\"cleared\":")
         json.bool(payload.cleared)
         json.raw(",\"decidedAt\":")
@@ -66,32 +64,5 @@ struct ClearanceJSON {
         }
         json.raw("}")
         return json.bytes
-    }
-
-    private mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
-
-    private mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
-
-    /// A JSON string: quote, backslash and control characters escaped as JSONEncoder escapes them.
-    private mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case 0x08: raw("\\b")
-            case 0x0C: raw("\\f")
-            case 0x0A: raw("\\n")
-            case 0x0D: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                raw("\\u00")
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -59,14 +59,13 @@ enum EvidenceRoutes {
                 requestSchema: "Envelope", responseSchema: "AttestationList", successStatus: 201
             , otherResponses: [200: ("Every envelope was stored already", "AttestationList")]) { request in
                 let outcomes = try await evidence.ingestAttestations(request.http.body, actor: request.actor.name)
-                struct List: Encodable { let attestations: [AttestationView] }
                 let views = outcomes.map { outcome in
                     AttestationView(
                         id: outcome.attestation.id, predicateType: outcome.attestation.predicateType,
                         subjects: outcome.attestation.subjects.map { SubjectView(name: $0.name, digest: $0.digest.rawValue) },
                         verifiedKeyIds: outcome.attestation.verifiedKeyIDs, created: outcome.created)
                 }
-                return JSONBody.response(outcomes.contains(where: \.created) ? .created : .ok, List(attestations: views))
+                return JSONBody.response(outcomes.contains(where: \.created) ? .created : .ok, encoded: attestationListJSON(views))
             },
             AppRoute(
                 method: .POST, pattern: "/api/v1/scans", access: .scope(.evidenceWrite),

@@ -89,33 +89,16 @@ public enum AuditLog {
     /// `details` as one JSON object, byte for byte as `JSONEncoder` writes it with sorted keys and unescaped slashes
     /// (the format of every entry so far), without its cost inside the write transaction.
     static func encodeDetails(_ details: [String: String]) -> String {
-        var out: [UInt8] = [UInt8(ascii: "{")]
+        var json = JSONWriter(capacity: 256)
+        json.raw("{")
         for (index, member) in details.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendQuoted(member.key, to: &out)
-            out.append(UInt8(ascii: ":"))
-            appendQuoted(member.value, to: &out)
+            if index > 0 { json.raw(",") }
+            json.string(member.key)
+            json.raw(":")
+            json.string(member.value)
         }
-        out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func appendQuoted(_ text: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
-            case 0x08: out += Array(#"\b"#.utf8)
-            case 0x09: out += Array(#"\t"#.utf8)
-            case 0x0A: out += Array(#"\n"#.utf8)
-            case 0x0C: out += Array(#"\f"#.utf8)
-            case 0x0D: out += Array(#"\r"#.utf8)
-            case 0x00..<0x20: out += Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        json.raw("}")
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     private static func entry(_ row: Row) throws -> AuditEntry {

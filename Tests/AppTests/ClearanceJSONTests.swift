@@ -3,7 +3,7 @@ import Domain
 import Foundation
 import Testing
 
-/// The hand-written clearance JSON must be exactly what the generic encoder writes for the same values.
+/// The hand-written clearance and attestation-list JSON must be exactly what the generic encoder writes for the same values.
 @Suite struct ClearanceJSONTests {
     static let awkward = [
         "plain", "", "quote \" and backslash \\", "slash / kept", "line\nbreak\ttab\r\u{08}\u{0C}", "nul \u{0} and \u{1F} and \u{7F}",
@@ -26,6 +26,19 @@ import Testing
                 digest: "sha256:" + String(repeating: "b", count: 64), environment: text, cleared: true, policyVersion: index,
                 decidedAt: "2026-11-29T10:00:00.000Z", validUntil: index % 2 == 0 ? nil : text)
             #expect(ClearanceJSON.receiptPayload(payload) == Array(try JSONBody.encoder.encode(payload)), "\(text)")
+        }
+    }
+
+    @Test func attestationListsMatchTheGenericEncoderByteForByte() throws {
+        struct List: Encodable { let attestations: [EvidenceRoutes.AttestationView] }
+        for count in 0..<4 {
+            let views = (0..<count).map { index in
+                EvidenceRoutes.AttestationView(
+                    id: String(repeating: "f", count: 64), predicateType: Self.awkward[index % Self.awkward.count],
+                    subjects: (0..<index).map { EvidenceRoutes.SubjectView(name: Self.awkward[($0 + 3) % Self.awkward.count], digest: "sha256:\($0)") },
+                    verifiedKeyIds: Array(Self.awkward.prefix(index)), created: index % 2 == 0)
+            }
+            #expect(EvidenceRoutes.attestationListJSON(views) == Array(try JSONBody.encoder.encode(List(attestations: views))))
         }
     }
 
