@@ -39,6 +39,29 @@ struct DecisionService: Sendable {
         }
     }
 
+    /// Several digests in each of `environments`, in one snapshot, reading each digest's facts once for all of them.
+    /// An environment whose decisions cannot be computed (its stored policy no longer validates, say) is reported in
+    /// `failures` and decided no further; the others still are.
+    func decide(_ digests: [Digest], environments: [String]) async throws -> (decisions: [Decision], failures: [String: any Error]) {
+        let now = clock()
+        return try await database.read { db in
+            var decisions: [Decision] = []
+            var failures: [String: any Error] = [:]
+            for digest in digests {
+                var facts: DigestFacts?
+                for environment in environments where failures[environment] == nil {
+                    do {
+                        decisions.append(
+                            try Self.decide(digest, environment: environment, now: now, visiting: [], policies: policies, facts: &facts, in: db))
+                    } catch {
+                        failures[environment] = error
+                    }
+                }
+            }
+            return (decisions, failures)
+        }
+    }
+
     static func decide(
         _ digest: Digest, environment: String, now: Date, visiting: Set<String>, policies: PolicyCache, in db: SQLiteConnection
     ) throws -> Decision {

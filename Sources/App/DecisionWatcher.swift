@@ -251,17 +251,20 @@ final class DecisionWatcher: Sendable {
         let parsed = digests.compactMap { try? Digest(parsing: $0) }
         guard !parsed.isEmpty else { return }
         var fresh: [Decision] = []
-        for environment in environments {
-            // Reads run on the calling (cooperative) thread: between batches, requests waiting for a thread go first.
-            await Task.yield()
-            do {
-                fresh += try await decisions.decide(parsed, environment: environment)
-            } catch {
-                // The clearance endpoint answers 503 (not cleared) for these; nothing is announced for a decision
-                // that could not be computed, and the recorded one stays until one can.
+        // Reads run on the calling (cooperative) thread: between batches, requests waiting for a thread go first.
+        await Task.yield()
+        // The clearance endpoint answers 503 (not cleared) for what cannot be decided; nothing is announced for a
+        // decision that could not be computed, and the recorded one stays until one can.
+        do {
+            let outcome = try await decisions.decide(parsed, environments: environments)
+            fresh = outcome.decisions
+            for (environment, error) in outcome.failures.sorted(by: { $0.key < $1.key }) {
                 log.error("decision watcher: cannot decide \(parsed.count) digest(s) in \(environment): \(error)")
                 result.failed = true
             }
+        } catch {
+            log.error("decision watcher: cannot decide \(parsed.count) digest(s): \(error)")
+            result.failed = true
         }
         result.decided += fresh.count
         let keys = parsed.map(\.rawValue)

@@ -184,6 +184,23 @@ import TestSupport
         }
     }
 
+    /// An environment whose stored policy no longer validates (edited behind the server's back) is decided no further,
+    /// but the other environments of the same digests still are, and their flips announced.
+    @Test func anEnvironmentThatCannotBeDecidedDoesNotHoldUpTheOthers() async throws {
+        try await Self.world { world in
+            try await world.live.server.database.write { db in
+                try db.execute(
+                    "INSERT INTO policies (environment, version, document, created_by, created_at) "
+                        + "SELECT 'staging', MAX(version) + 1, '{\"vulnerabilities\":', 'test', '2026-11-29T00:00:00.000Z' FROM policies WHERE environment = 'staging'")
+            }
+            try await world.postCleanImage(Self.digestA)
+            #expect(await Self.waitForEvents(world, count: 1))
+            #expect(world.received("image.cleared") == ["\(Self.digestA) qa"])
+            // Staging really cannot be decided: its clearance fails closed.
+            #expect(try await world.send("GET", "/api/v1/clearance/\(Self.digestA)?env=staging").status == 503)
+        }
+    }
+
     @Test func aPolicyChangeUnclearsEveryImageItNoLongerClears() async throws {
         try await Self.world { world in
             try await world.postCleanImage(Self.digestA)
