@@ -117,9 +117,10 @@ public struct EvidenceService: Sendable {
         }
         // Hashing and encoding happen here, in parallel with other requests, not in the single writer.
         let rows = try verified.map { try AttestationRow($0, blobSHA256: SHA256.hexDigest($0.envelope)) }
+        let verifyingKeys = Set(rows.flatMap(\.attestation.verifiedKeyIDs))
         return try await database.write { db in
             // A key revoked between verification and this write must not count.
-            let activeNow = Set(try keyRing.activeKeys(in: db).map(\.key.id))
+            let activeNow = try KeyStore.activeIDs(among: verifyingKeys, in: db)
             var outcomes: [AttestationOutcome] = []
             for row in rows {
                 let (attestation, blob) = (row.attestation, row.blobSHA256)

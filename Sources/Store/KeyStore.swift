@@ -50,6 +50,11 @@ public enum KeyStore {
         return names
     }
 
+    /// Which of `ids` name a key that exists and is not revoked: one primary-key lookup each.
+    public static func activeIDs(among ids: Set<String>, in db: SQLiteConnection) throws -> Set<String> {
+        try ids.filter { try db.queryOne("SELECT 1 FROM trusted_keys WHERE id = ? AND revoked_at IS NULL", [$0]) != nil }
+    }
+
     /// A cheap fingerprint of the key set (ids and revocations), to know when a cached key ring is stale.
     public static func fingerprint(in db: SQLiteConnection) throws -> String {
         try db.query("SELECT id, revoked_at FROM trusted_keys ORDER BY id").map { "\($0.string(0) ?? ""):\($0.string(1) ?? "")" }

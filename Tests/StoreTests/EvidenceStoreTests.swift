@@ -41,6 +41,9 @@ import TestSupport
         #expect(evidence.attestations.count == 1)
         #expect(record.subjectNames == ["registry.example.com/a", "registry.example.com/b,c:d", "ünïcode/ñame"])
         #expect(record.keys == [KeyReference(id: "key1", name: "alpha", active: true), KeyReference(id: "key0", name: "zeta,key:1", active: false)])
+        // The ingest write keeps only attestations whose verifying key is still active: revoked and unknown ids are not.
+        let active = try await database.read { try KeyStore.activeIDs(among: ["key0", "key1", "nokey"], in: $0) }
+        #expect(active == ["key1"])
         await database.close()
     }
 }
