@@ -1,6 +1,7 @@
 import Crypto
 import Domain
 import Foundation
+import Store
 import Testing
 import TestSupport
 
@@ -161,6 +162,38 @@ enum Fixture {
             #expect(try await post(good) == 201)
             #expect(try await client.request("POST", "/api/v1/keys/\(keyID)/revoke", token: admin).status == 200)
             #expect(try await post(try signedEnvelope(digest: String(repeating: "cd", count: 32), key: signer)) == 422)
+        }
+    }
+
+    /// Keys changed by whoever changed them (here straight in the database, as another process would) count at the next
+    /// post: a revoked key no longer verifies, a newly trusted one does.
+    @Test func keysChangedBehindTheServersBackCountAtOnce() async throws {
+        try await withLiveServer { live in
+            let admin = try await live.token([.admin])
+            let first = try PrivateKey.generate(.ecdsaP256)
+            let second = try PrivateKey.generate(.ecdsaP256)
+            let firstID = try await live.trustKey(first.publicKey.pemEncoded, name: "first", admin: admin)
+            let client = try live.client()
+            func post(_ digest: String, _ key: PrivateKey) async throws -> TestResponse {
+                try await client.request("POST", "/api/v1/attestations", token: admin, json: try signedEnvelope(digest: digest, key: key))
+            }
+            #expect(try await post(String(repeating: "a1", count: 32), first).status == 201)
+
+            try await live.server.database.write { db in _ = try KeyStore.revoke(id: firstID, at: Date(), in: db) }
+            let refused = try await post(String(repeating: "a2", count: 32), first)
+            #expect(refused.status == 422, "\(refused.text)")
+
+            try await live.server.database.write { db in
+                try KeyStore.insert(
+                    TrustedKey(
+                        id: second.publicKey.id, name: "second", algorithm: .ecdsaP256, bits: 256, publicKeyPEM: second.publicKey.pemEncoded,
+                        predicateTypes: [], builderIDs: [], subjectPatterns: [], createdBy: "another process", createdAt: Date(), revokedAt: nil),
+                    in: db)
+            }
+            let stored = try await post(String(repeating: "a3", count: 32), second)
+            #expect(stored.status == 201, "\(stored.text)")
+            let attestation = try #require((try stored.json()["attestations"] as? [[String: Any]])?.first)
+            #expect(attestation["verifiedKeyIds"] as? [String] == [second.publicKey.id])
         }
     }
 
