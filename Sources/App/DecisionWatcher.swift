@@ -1,4 +1,5 @@
 import Domain
+import Evidence
 import SQLite
 import Store
 import Synchronization
@@ -313,8 +314,8 @@ struct AuditChanges {
                 everything = true
             case "attestation.add":
                 // The subject is the attestation; the digests it covers are in the details.
-                let details = try? JSONDecoder().decode([String: String].self, from: Data(entry.details.utf8))
-                for digest in (details?["digests"] ?? "").split(separator: " ") { digests.insert(String(digest)) }
+                guard case .object(let details)? = JSONValue.decode(entry.details.utf8), case .string(let covered)? = details["digests"] else { continue }
+                for digest in covered.split(separator: " ") { digests.insert(String(digest)) }
             default:
                 if entry.action == "deployment.report" { deployments = true }
                 if entry.subject.hasPrefix("image:") {

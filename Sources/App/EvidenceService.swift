@@ -116,7 +116,7 @@ public struct EvidenceService: Sendable {
             throw APIError(.unprocessableContent, "not_verified", reasons.joined(separator: "; "))
         }
         // Hashing and encoding happen here, in parallel with other requests, not in the single writer.
-        let rows = try verified.map { try AttestationRow($0, blobSHA256: SHA256.hexDigest($0.envelope)) }
+        let rows = verified.map { AttestationRow($0, blobSHA256: SHA256.hexDigest($0.envelope)) }
         let verifyingKeys = Set(rows.flatMap(\.attestation.verifiedKeyIDs))
         return try await database.write { db in
             // A key revoked between verification and this write must not count.

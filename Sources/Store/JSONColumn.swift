@@ -32,6 +32,29 @@ enum JSONColumn {
     }
 }
 
+/// The provenance column, written on the ingest path of every signed build: directly, byte for byte what `encode`
+/// writes (a test holds the two to it).
+extension JSONColumn {
+    static func provenanceText(_ summary: ProvenanceSummary) -> String {
+        var json = JSONWriter(capacity: 256)
+        json.raw("{")
+        // In byte order of the names, as sorted keys come; absent optionals are left out, as the encoder leaves them.
+        let members: [(String, String?)] = [
+            ("buildType", summary.buildType), ("builderID", summary.builderID), ("finishedOn", summary.finishedOn.map(Timestamp.format)),
+            ("invocationID", summary.invocationID), ("slsaVersion", summary.slsaVersion), ("sourceCommit", summary.sourceCommit),
+            ("sourceRepository", summary.sourceRepository), ("startedOn", summary.startedOn.map(Timestamp.format)),
+        ]
+        for (name, value) in members {
+            guard let value else { continue }
+            if json.bytes.count > 1 { json.raw(",") }
+            json.raw("\"\(name)\":")
+            json.string(value)
+        }
+        json.raw("}")
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+}
+
 /// The columns decisions read, decoded by `ColumnJSON` instead of Foundation's decoder.
 extension JSONColumn {
     static func provenance(from text: String?, column: String) throws -> ProvenanceSummary {
