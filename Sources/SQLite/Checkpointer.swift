@@ -15,7 +15,7 @@ import Glibc
 /// writer itself copies what is left when the WAL reaches its limit (see ``Writer``).
 ///
 /// The thread runs at a lower priority (nice 5): copying can wait for a core that requests and the writer leave free,
-/// and the writer never waits for it before the WAL's limit.
+/// and the writer never waits for it before the WAL's limit. It runs until ``close()``, which the writer's close calls.
 final class Checkpointer: Sendable {
     private struct State {
         var running = false

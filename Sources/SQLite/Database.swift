@@ -43,14 +43,6 @@ public final class Database: Sendable {
         else {
             throw SQLiteError(extendedCode: SQLITE_ERROR, message: "synchronous could not be set to \(configuration.synchronous.rawValue)")
         }
-        let checkpointConnection = try SQLiteConnection(
-            path: path, readOnly: false, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
-        // A checkpoint's fsyncs follow its own connection's setting.
-        try checkpointConnection.internalExecute("PRAGMA synchronous = \(configuration.synchronous.rawValue)")
-        self.writer = Writer(
-            connection: writerConnection, checkpointer: Checkpointer(connection: checkpointConnection, name: "sqlite-ckpt"),
-            label: "SQLite.writer", configuration: configuration)
-
         if configuration.readerCount > 0 {
             var readers: [ConfinedConnection] = []
             for index in 0..<configuration.readerCount {
@@ -62,6 +54,15 @@ public final class Database: Sendable {
         } else {
             self.readers = nil
         }
+
+        // Last, as nothing after it may fail: the checkpointer's thread lives until `close()`.
+        let checkpointConnection = try SQLiteConnection(
+            path: path, readOnly: false, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        // A checkpoint's fsyncs follow its own connection's setting.
+        try checkpointConnection.internalExecute("PRAGMA synchronous = \(configuration.synchronous.rawValue)")
+        self.writer = Writer(
+            connection: writerConnection, checkpointer: Checkpointer(connection: checkpointConnection, name: "sqlite-ckpt"),
+            label: "SQLite.writer", configuration: configuration)
     }
 
     /// Runs `body` on a read-only connection inside one read transaction, so all its queries see
