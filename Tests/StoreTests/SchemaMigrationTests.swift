@@ -50,6 +50,43 @@ import TestSupport
         await db.close()
     }
 
+    /// Migration 0009 rebuilds the audit log without the unique index on `hash`: a log written before it keeps every
+    /// entry, id and hash, still verifies, stays append-only and keeps its lookup indexes.
+    @Test func theAuditLogRebuildKeepsTheChainAndItsGuards() async throws {
+        let directory = try TemporaryDirectory("audit-rebuild")
+        defer { directory.remove() }
+        let db = try Database(path: directory.file("db.sqlite"))
+        let before = Schema.migrations.filter { $0.identifier < "0009" }
+        #expect(before.count == Schema.migrations.count - 1)
+        _ = try await Migrator.migrate(db, migrations: before)
+        let written = try await db.write { conn in
+            try (0..<20).map { try AuditLog.append(actor: "ci", action: "scan.add", subject: "image:sha256:\($0)", details: ["n": "\($0)"], in: conn) }
+        }
+        func uniqueIndexes() async throws -> [String] {
+            try await db.read { conn in
+                try conn.query("SELECT name FROM pragma_index_list('audit_log') WHERE \"unique\" = 1").compactMap { $0.string(0) }
+            }
+        }
+        #expect(try await uniqueIndexes().count == 1)
+        #expect(try await Migrator.migrate(db, migrations: Schema.migrations) == ["0009_audit_log_hash_not_unique"])
+        #expect(try await uniqueIndexes().isEmpty)
+        let (entries, verification, indexes) = try await db.read { conn in
+            (
+                try AuditLog.entries(in: conn), try AuditLog.verify(in: conn),
+                try conn.query("SELECT name FROM pragma_index_list('audit_log') ORDER BY name").compactMap { $0.string(0) }
+            )
+        }
+        #expect(entries == written)
+        #expect(verification == .intact(entries: 20))
+        #expect(indexes == ["audit_log_action", "audit_log_actor", "audit_log_subject"])
+        // Still append-only, and the chain goes on from where it was.
+        await #expect(throws: SQLiteError.self) { try await db.write { conn in try conn.execute("UPDATE audit_log SET actor = 'mallory'") } }
+        await #expect(throws: SQLiteError.self) { try await db.write { conn in try conn.execute("DELETE FROM audit_log WHERE id = 1") } }
+        let next = try await db.write { conn in try AuditLog.append(actor: "ci", action: "scan.add", subject: "image:sha256:next", in: conn) }
+        #expect(next.id == 21 && next.prevHash == written.last?.hash)
+        await db.close()
+    }
+
     @Test func chainVerifiesAndLinksEachEntryToThePrevious() async throws {
         try await withDatabase { db in
             for index in 0..<5 {
