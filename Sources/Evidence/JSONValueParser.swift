@@ -1,3 +1,5 @@
+import Domain
+
 /// Reads one JSON document (RFC 8259, UTF-8) straight from its bytes into a `JSONValue`, with the meaning `JSONDecoder`
 /// gives it through `JSONValue`'s `Decodable` conformance, at a fraction of the cost: that conformance learns each
 /// value's kind by trying to decode it as a string, then an object, and so on, and every failed attempt throws.
@@ -248,13 +250,11 @@ struct JSONValueParser {
     private mutating func escape(into text: inout [UInt8]) -> Bool {
         guard let byte = current else { return false }
         index += 1
+        if let character = JSONEscape.character(byte) {
+            text.append(character)
+            return true
+        }
         switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(byte)
-        case UInt8(ascii: "b"): text.append(0x08)
-        case UInt8(ascii: "f"): text.append(0x0C)
-        case UInt8(ascii: "n"): text.append(0x0A)
-        case UInt8(ascii: "r"): text.append(0x0D)
-        case UInt8(ascii: "t"): text.append(0x09)
         case UInt8(ascii: "u"):
             guard var code = hex4() else { return false }
             if (0xD800...0xDBFF).contains(code) {
@@ -273,20 +273,8 @@ struct JSONValueParser {
     }
 
     private mutating func hex4() -> UInt32? {
-        guard bytes.count - index >= 4 else { return nil }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case 0x30...0x39: digit = byte - 0x30
-            case 0x41...0x46: digit = byte - 0x41 + 10
-            case 0x61...0x66: digit = byte - 0x61 + 10
-            default: return nil
-            }
-            value = value << 4 | UInt32(digit)
-            index += 1
-        }
-        return value
+        guard let unit = JSONEscape.codeUnit(bytes, at: index) else { return nil }
+        index += 4
+        return UInt32(unit)
     }
 }

@@ -1,3 +1,5 @@
+import Domain
+
 /// A strict, bounded JSON parser for policy documents (RFC 8259), written here rather than using
 /// `JSONDecoder` because a security policy must refuse duplicate keys (which decoders silently merge)
 /// and must report problems without echoing the input.
@@ -160,13 +162,11 @@ struct PolicyJSONParser {
     private mutating func escape(into output: inout [UInt8]) throws(PolicyError) {
         guard let byte = current else { throw failure("unterminated string") }
         index += 1
+        if let character = JSONEscape.character(byte) {
+            output.append(character)
+            return
+        }
         switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(byte)
-        case UInt8(ascii: "b"): output.append(0x08)
-        case UInt8(ascii: "f"): output.append(0x0C)
-        case UInt8(ascii: "n"): output.append(0x0A)
-        case UInt8(ascii: "r"): output.append(0x0D)
-        case UInt8(ascii: "t"): output.append(0x09)
         case UInt8(ascii: "u"):
             var code = try hex4()
             if (0xD800...0xDBFF).contains(code) {
@@ -189,20 +189,8 @@ struct PolicyJSONParser {
     }
 
     private mutating func hex4() throws(PolicyError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw failure("invalid escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case 0x30...0x39: digit = byte - 0x30
-            case 0x41...0x46: digit = byte - 0x41 + 10
-            case 0x61...0x66: digit = byte - 0x61 + 10
-            default: throw failure("invalid escape")
-            }
-            value = value << 4 | UInt32(digit)
-            index += 1
-        }
-        return value
+        guard let unit = JSONEscape.codeUnit(bytes, at: index) else { throw failure("invalid escape") }
+        index += 4
+        return UInt32(unit)
     }
 }

@@ -138,15 +138,12 @@ struct ColumnJSON {
                 guard index < bytes.count else { throw ColumnJSONError() }
                 let escaped = bytes[index]
                 index += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scalars.append(escaped)
-                case UInt8(ascii: "b"): scalars.append(0x08)
-                case UInt8(ascii: "f"): scalars.append(0x0C)
-                case UInt8(ascii: "n"): scalars.append(0x0A)
-                case UInt8(ascii: "r"): scalars.append(0x0D)
-                case UInt8(ascii: "t"): scalars.append(0x09)
-                case UInt8(ascii: "u"): scalars.append(contentsOf: try unicodeEscape())
-                default: throw ColumnJSONError()
+                if let character = JSONEscape.character(escaped) {
+                    scalars.append(character)
+                } else if escaped == UInt8(ascii: "u") {
+                    scalars.append(contentsOf: try unicodeEscape())
+                } else {
+                    throw ColumnJSONError()
                 }
             case 0..<0x20:
                 throw ColumnJSONError()
@@ -174,21 +171,9 @@ struct ColumnJSON {
     }
 
     private mutating func hex4() throws(ColumnJSONError) -> UInt16 {
-        guard index + 4 <= bytes.count else { throw ColumnJSONError() }
-        var value: UInt16 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            index += 1
-            let digit: UInt16
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt16(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt16(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt16(byte - UInt8(ascii: "A") + 10)
-            default: throw ColumnJSONError()
-            }
-            value = value << 4 | digit
-        }
-        return value
+        guard let unit = JSONEscape.codeUnit(bytes, at: index) else { throw ColumnJSONError() }
+        index += 4
+        return unit
     }
 }
 

@@ -7,6 +7,9 @@ import Foundation
 /// Foundation's `Process.run()` on Linux reads `/proc/self/fd` with a 256-byte copy of each directory entry and
 /// crashes now and then when one sits at the end of a mapped page (swift-corelibs-foundation pull request 5472).
 /// Here the child closes every descriptor above 2 itself (`closefrom`), so nothing has to be listed.
+///
+/// `@unchecked Sendable` like `Process`: the description is set by one thread before ``run()`` and only read after;
+/// the child's id and exit status, which the reaper thread writes, are only touched under `condition`.
 public final class ChildProcess: @unchecked Sendable {
     /// How the child ended.
     public enum TerminationReason: Sendable { case exit, uncaughtSignal }
