@@ -20,7 +20,6 @@ import TestSupport
         // 2 MB of lines into a 64 KiB pipe: without the writer's own queue the caller would block at once.
         for index in 0..<20_000 { writer.append("\(index) " + String(repeating: "x", count: 90) + "\n") }
         #expect(ContinuousClock.now - started < .seconds(2), "appending never waits for the output")
-        #expect(writer.droppedLines > 0)
 
         // Reading again drains what was kept, in order, followed by the count of what was dropped.
         let reader = Task { try await TestThread.run { () -> String in
@@ -38,8 +37,10 @@ import TestSupport
         let numbers = lines.compactMap { $0.split(separator: " ").first.flatMap { Int($0) } }
         #expect(numbers.count > 2_000 && numbers.count < 20_000, "\(numbers.count) lines kept")
         #expect(numbers == numbers.sorted() && Set(numbers).count == numbers.count, "in order, none twice")
-        #expect(lines.last?.contains("line(s) dropped: the log output did not keep up") == true, "\(lines.last ?? "")")
+        // The writer may have taken a count into a batch before the output blocked, so the notice need not come last.
+        #expect(lines.contains { $0.contains("line(s) dropped: the log output did not keep up") })
         let dropped = lines.filter { $0.hasPrefix("[log] ") }.compactMap { $0.split(separator: " ")[1...].first.flatMap { Int($0) } }
+        #expect(dropped.reduce(0, +) > 0, "lines beyond the capacity were dropped and counted")
         #expect(numbers.count + dropped.reduce(0, +) == 20_000, "every line either written or counted as dropped")
     }
 }
