@@ -18,12 +18,13 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CPosix", cSettings: [.define("_GNU_SOURCE")]),
+        .target(name: "CSQLiteWAL", dependencies: ["CSQLite"]),
 
         // Pure and infrastructure modules.
         .target(name: "HTTPCore", swiftSettings: strict),
         .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "HTTPServer", dependencies: ["HTTPCore", "Crypto", "CPosix"], swiftSettings: strict),
-        .target(name: "SQLite", dependencies: ["CSQLite", "CPosix"], swiftSettings: strict),
+        .target(name: "SQLite", dependencies: ["CSQLite", "CSQLiteWAL", "CPosix"], swiftSettings: strict),
         .target(name: "Domain", swiftSettings: strict),
         .target(name: "Evidence", dependencies: ["Domain", "Crypto"], swiftSettings: strict),
         .target(name: "Policy", dependencies: ["Domain"], swiftSettings: strict),

@@ -32,7 +32,8 @@ public final class Database: Sendable {
             "checkpointFrames must be at least 1 and at most walLimitFrames")
         self.path = path
         let writerConnection = try SQLiteConnection(
-            path: path, readOnly: false, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+            path: path, readOnly: false, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+            coalescingVFS: configuration.synchronous == .full)
         // WAL is persistent in the file, but can silently not apply (e.g. no shared memory): check the answer.
         let mode = try writerConnection.internalQuery("PRAGMA journal_mode = WAL").first?.string(0)
         guard mode?.lowercased() == "wal" else {
@@ -42,6 +43,11 @@ public final class Database: Sendable {
         guard try writerConnection.internalQuery("PRAGMA synchronous").first?.int64(0) == configuration.synchronous.pragmaValue
         else {
             throw SQLiteError(extendedCode: SQLITE_ERROR, message: "synchronous could not be set to \(configuration.synchronous.rawValue)")
+        }
+        if configuration.synchronous == .full {
+            // SQLite opens the WAL at the first read transaction.
+            _ = try writerConnection.internalQuery("SELECT count(*) FROM sqlite_schema")
+            try writerConnection.coalesceWALWrites()
         }
         if configuration.readerCount > 0 {
             var readers: [ConfinedConnection] = []

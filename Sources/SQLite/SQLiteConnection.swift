@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLiteWAL
 
 /// One SQLite connection, confined to the thread or queue that runs its ``Database`` closure.
 ///
@@ -27,13 +28,14 @@ public final class SQLiteConnection {
     private static let maxCachedStatements = 512
 
     /// Opens a connection. On any failure the handle is closed before throwing.
-    init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int) throws {
+    /// - Parameter coalescingVFS: open through the VFS that can gather WAL writes (see ``coalesceWALWrites()``).
+    init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int, coalescingVFS: Bool = false) throws {
         Self.configureLibrary
         self.path = path
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, coalescingVFS ? csqlite_wal_vfs_name() : nil)
         guard rc == SQLITE_OK, let db else {
             // "Whether or not an error occurs when it is opened, resources associated with the database
             // connection handle should be released by passing it to sqlite3_close() when it is no longer required."
@@ -74,7 +76,29 @@ public final class SQLiteConnection {
     /// Process-wide settings, applied once before the first connection opens (SQLite refuses them afterwards).
     private static let configureLibrary: Void = {
         _ = csqlite_disable_memory_statistics()
+        let rc = csqlite_wal_vfs_register()
+        precondition(rc == SQLITE_OK, "cannot register the \(String(cString: csqlite_wal_vfs_name())) VFS: \(rc)")
     }()
+
+    /// Sends this connection's WAL frames to the file in one write per commit instead of two per frame. Only for a
+    /// connection opened with `coalescingVFS` and `synchronous=FULL`, whose commits sync the WAL before other
+    /// connections can see them: the buffer is written before every sync, read, truncation and close.
+    /// - Throws: ``SQLiteError`` when the WAL is not open through the coalescing VFS.
+    func coalesceWALWrites() throws {
+        guard let handle else { throw SQLiteError.databaseClosed() }
+        try check(csqlite_wal_coalesce(handle), sql: nil)
+    }
+
+    /// The writes SQLite asked of this connection's WAL, those that reached the file, and the bytes of uncommitted
+    /// frames dropped; nil without the coalescing VFS.
+    var walWriteCounts: (requested: Int64, issued: Int64, droppedBytes: Int64)? {
+        guard let handle else { return nil }
+        var requested: Int64 = 0
+        var issued: Int64 = 0
+        var dropped: Int64 = 0
+        guard csqlite_wal_write_counts(handle, &requested, &issued, &dropped) == SQLITE_OK else { return nil }
+        return (requested, issued, dropped)
+    }
 
     /// Finalizes every cached statement, then closes. Idempotent.
     func close() {
