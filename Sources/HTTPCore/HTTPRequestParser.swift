@@ -125,6 +125,16 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
+    /// Whether the head just returned declares content (a positive Content-Length or chunked), so that its body
+    /// limit matters; a request without content is complete whatever limit `acceptBody` gets.
+    public var pendingHeadDeclaresContent: Bool {
+        switch state {
+        case .awaitingBodyLimit(.length(let length)): length > 0
+        case .awaitingBodyLimit(.chunked): true
+        default: false
+        }
+    }
+
     /// Whether some bytes of an unfinished request are buffered.
     public var isMidRequest: Bool {
         switch state {

@@ -150,8 +150,10 @@ extension EventLoop {
             switch event {
             case .head(let head):
                 do {
-                    // 413 is decided from the declared length, before any body byte is read.
-                    try connection.parser.acceptBody(maxBytes: responder.maxBodyBytes(for: head))
+                    // 413 is decided from the declared length, before any body byte is read. A request without
+                    // content skips the responder's route lookup for its limit.
+                    let limit = connection.parser.pendingHeadDeclaresContent ? responder.maxBodyBytes(for: head) : 0
+                    try connection.parser.acceptBody(maxBytes: limit)
                 } catch {
                     answerProtocolError(error, on: connection)
                     return

@@ -33,6 +33,32 @@ import Testing
         #expect(request.keepAlive == c.keepAlive)
     }
 
+    /// The server asks the responder for a body limit only when the head declares content; a request without any is
+    /// complete whatever limit it is given.
+    @Test(arguments: [
+        ("GET /a HTTP/1.1\r\nHost: a\r\n\r\n", false),
+        ("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", false),
+        ("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc", true),
+        ("POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", true),
+    ])
+    func onlyAHeadWithContentNeedsABodyLimit(raw: String, declaresContent: Bool) throws {
+        var parser = HTTPRequestParser(limits: HTTPLimits())
+        parser.append(bytes(raw))
+        guard case .head = try parser.next() else {
+            Issue.record("expected head")
+            return
+        }
+        #expect(parser.pendingHeadDeclaresContent == declaresContent)
+        // With no room for content at all, a request without any still completes; one with content is refused.
+        var completed = false
+        do {
+            try parser.acceptBody(maxBytes: 0)
+            if case .request = try parser.next() { completed = true }
+        } catch {}
+        #expect(completed == !declaresContent)
+        #expect(!parser.pendingHeadDeclaresContent)
+    }
+
     @Test func hundredContinueIsReportedWithTheHeadBeforeTheBody() throws {
         var parser = HTTPRequestParser(limits: HTTPLimits())
         parser.append(bytes("PUT /up HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n"))
