@@ -66,9 +66,11 @@ public final class Database: Sendable {
             path: path, readOnly: false, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         // A checkpoint's fsyncs follow its own connection's setting.
         try checkpointConnection.internalExecute("PRAGMA synchronous = \(configuration.synchronous.rawValue)")
-        self.writer = Writer(
-            connection: writerConnection, checkpointer: Checkpointer(connection: checkpointConnection, name: "sqlite-ckpt"),
-            label: "SQLite.writer", configuration: configuration)
+        let checkpointer = Checkpointer(connection: checkpointConnection, name: "sqlite-ckpt")
+        self.writer = Writer(connection: writerConnection, checkpointer: checkpointer, label: "SQLite.writer", configuration: configuration)
+        // Frames an earlier run left in the WAL (after a crash, or when another process holds the file open) are copied
+        // back now, beside everything else: until then every read looks its pages up in the WAL first.
+        checkpointer.start()
     }
 
     /// Runs `body` on a read-only connection inside one read transaction, so all its queries see
@@ -137,11 +139,13 @@ public final class Database: Sendable {
         }
     }
 
-    /// Waits for the writes already queued, then finalizes and closes every connection.
+    /// Waits for the reads in flight and the writes already queued, then finalizes and closes every connection.
     /// Later ``read(_:)`` and ``write(_:)`` calls throw an ``SQLiteError`` with ``SQLiteError/isDatabaseClosed``.
     public func close() async {
-        await writer.close()
+        // The writer's connection closes last: only a read-write connection that is the file's last can copy the WAL
+        // back and remove it, so that the next open reads pages straight from the database file.
         await readers?.close()
+        await writer.close()
     }
 
     /// Counters of committed writes and COMMITs (group commit makes `commits` smaller than `committedWrites`).

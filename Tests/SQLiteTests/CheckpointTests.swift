@@ -50,20 +50,74 @@ import Testing
         }
     }
 
-    /// The checkpointer's thread yields to requests and the writer: it runs at nice 5.
+    /// Frames already in the WAL when the database opens (here another connection, as another process would, wrote
+    /// them and keeps the file open) are copied back at once, with no write to trigger it: until then every read looks
+    /// its pages up in the WAL first.
+    @Test func framesLeftInTheWALAreCopiedBackAtOpen() async throws {
+        let directory = try TemporaryDatabaseDirectory()
+        let path = directory.databasePath
+        let other = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: 5000)
+        defer { other.close() }
+        _ = try other.internalQuery("PRAGMA journal_mode = WAL")
+        try other.internalExecute("PRAGMA wal_autocheckpoint = 0")
+        try other.internalExecute("CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        for _ in 0..<300 { try other.internalExecute("INSERT INTO pages (body) VALUES (?)", [[UInt8](repeating: 0x5A, count: 4000)]) }
+        #expect(Self.size(of: path) < 100 * 4096, "the pages are still only in the WAL")
+
+        var configuration = fastConfiguration()
+        configuration.checkpointFrames = 100_000
+        configuration.walLimitFrames = 100_000
+        let db = try Database(path: path, configuration: configuration)
+        try await waitUntil { Self.size(of: path) >= 300 * 4000 }
+        #expect(try await db.read { try $0.queryOne("SELECT count(*) FROM pages")?.int(0) } == 300)
+        await db.close()
+    }
+
+    /// A clean close copies the WAL back and removes it: the writer's connection closes last, after the read-only ones,
+    /// which cannot.
+    @Test func aCleanCloseLeavesNoWAL() async throws {
+        let directory = try TemporaryDatabaseDirectory()
+        let path = directory.databasePath
+        var configuration = fastConfiguration()
+        configuration.checkpointFrames = 100_000
+        configuration.walLimitFrames = 100_000
+        let db = try Database(path: path, configuration: configuration)
+        try await db.write { try $0.execute("CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
+        for _ in 0..<50 {
+            try await db.write { try $0.execute("INSERT INTO pages (body) VALUES (?)", [[UInt8](repeating: 0x5A, count: 4000)]) }
+        }
+        // Every reader has had a transaction open on the WAL.
+        try await withThrowingTaskGroup(of: Int?.self) { group in
+            for _ in 0..<8 { group.addTask { try await db.read { try $0.queryOne("SELECT count(*) FROM pages")?.int(0) } } }
+            for try await count in group { #expect(count == 50) }
+        }
+        #expect(Self.size(of: path + "-wal") > 50 * 4096)
+        await db.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "the WAL is left with \(Self.size(of: path + "-wal")) bytes")
+        #expect(Self.size(of: path) >= 50 * 4000)
+    }
+
+    /// The checkpointer's thread yields to requests and the writer: it runs at nice 5. A new thread names itself and
+    /// lowers its priority as it starts (tests in parallel start others), so this waits for every one to have done so.
     @Test func theCheckpointerThreadRunsAtALowerPriority() async throws {
         try await withDatabase { _, _ in
-            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
-            let niceness = tasks.compactMap { task -> Int? in
-                guard (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?.hasPrefix("sqlite-ckpt") == true,
-                    let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
-                    let fields = stat.split(separator: ")").last?.split(separator: " ")
-                else { return nil }
-                // After "pid (comm)": state is field 3 of stat(5), nice field 19.
-                return Int(fields[16])
+            try await waitUntil {
+                let niceness = Self.checkpointerNiceness()
+                return !niceness.isEmpty && niceness.allSatisfy { $0 == 5 }
             }
-            #expect(!niceness.isEmpty)
-            #expect(niceness.allSatisfy { $0 == 5 }, "\(niceness)")
+        }
+    }
+
+    /// The nice value of every thread named `sqlite-ckpt` in this process.
+    static func checkpointerNiceness() -> [Int] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { task -> Int? in
+            guard (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?.hasPrefix("sqlite-ckpt") == true,
+                let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                let fields = stat.split(separator: ")").last?.split(separator: " ")
+            else { return nil }
+            // After "pid (comm)": state is field 3 of stat(5), nice field 19.
+            return Int(fields[16])
         }
     }
 
