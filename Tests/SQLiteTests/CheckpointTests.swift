@@ -65,8 +65,9 @@ import Testing
         #expect(Self.size(of: path) < 100 * 4096, "the pages are still only in the WAL")
 
         var configuration = fastConfiguration()
+        // No checkpoint during the test: none is due before 100,000 new frames, nor the writer's last copy before 1,000,000.
         configuration.checkpointFrames = 100_000
-        configuration.walLimitFrames = 100_000
+        configuration.walLimitFrames = 1_000_000
         let db = try Database(path: path, configuration: configuration)
         try await waitUntil { Self.size(of: path) >= 300 * 4000 }
         #expect(try await db.read { try $0.queryOne("SELECT count(*) FROM pages")?.int(0) } == 300)
@@ -79,8 +80,9 @@ import Testing
         let directory = try TemporaryDatabaseDirectory()
         let path = directory.databasePath
         var configuration = fastConfiguration()
+        // No checkpoint during the test: none is due before 100,000 new frames, nor the writer's last copy before 1,000,000.
         configuration.checkpointFrames = 100_000
-        configuration.walLimitFrames = 100_000
+        configuration.walLimitFrames = 1_000_000
         let db = try Database(path: path, configuration: configuration)
         try await db.write { try $0.execute("CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
         for _ in 0..<50 {
