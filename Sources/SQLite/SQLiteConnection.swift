@@ -86,7 +86,10 @@ public final class SQLiteConnection {
     /// - Throws: ``SQLiteError`` when the WAL is not open through the coalescing VFS.
     func coalesceWALWrites() throws {
         guard let handle else { throw SQLiteError.databaseClosed() }
-        try check(csqlite_wal_coalesce(handle), sql: nil)
+        let rc = csqlite_wal_coalesce(handle)
+        guard rc == SQLITE_OK else {
+            throw SQLiteError(extendedCode: rc, message: "the WAL of \(path) is not open through the \(String(cString: csqlite_wal_vfs_name())) VFS")
+        }
     }
 
     /// The writes SQLite asked of this connection's WAL, those that reached the file, and the bytes of uncommitted
