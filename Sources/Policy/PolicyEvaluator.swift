@@ -50,7 +50,8 @@ public enum PolicyEvaluator {
             reasons.append(breakGlassReason(breakGlass))
         }
         // Only a clearance has a validity; the instants a failing answer's passes would stop holding still count for recheckAt.
-        let validUntil = cleared ? expiries.min() : nil
+        // A dry run clears what failed, so an instant already past (a scan that aged out) bounds nothing.
+        let validUntil = cleared ? expiries.filter { $0 > input.now }.min() : nil
         let recheckAt = (expiries + timeBoundaries(input, evidence: evidence)).filter { $0 > input.now }.min()
         return decision(input, cleared: cleared, reasons: reasons, validUntil: validUntil, breakGlass: byBreakGlass, recheckAt: recheckAt)
     }

@@ -84,6 +84,18 @@ import Testing
             decision.reasons[1].message == "trivy scan: CRITICAL 1 (max 0): fix or waive the findings over the limit (dry run)")
     }
 
+    /// A dry run clears whatever failed, so an instant already past (a scan that aged out) bounds nothing: its validity
+    /// never lies in the past, which would also make every cached copy of it stale the moment it is stored.
+    @Test func aDryRunAnswerIsNeverValidOnlyUntilThePast() {
+        var policy = Self.production
+        policy.mode = .dryRun
+        let evidence = Fixture.evidence(scans: [Fixture.scan(scannedAt: Fixture.hoursAgo(200))])
+        let decision = PolicyEvaluator.evaluate(Fixture.input(policy, evidence: evidence))
+        #expect(decision.cleared)
+        #expect(decision.reasons.contains { !$0.passed })
+        #expect(decision.validUntil.map { $0 > decision.decidedAt } ?? true, "validUntil \(String(describing: decision.validUntil))")
+    }
+
     @Test func anActiveBreakGlassClearsAndIsFlaggedWithTheFailuresStillListed() {
         let breakGlass = Fixture.breakGlass(expiresAt: Fixture.hoursAhead(4))
         let decision = PolicyEvaluator.evaluate(Fixture.input(Self.production, evidence: Fixture.evidence(), breakGlass: breakGlass))
