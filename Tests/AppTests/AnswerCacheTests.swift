@@ -150,6 +150,26 @@ import TestSupport
         }
     }
 
+    /// A dry run clears an image whose scan has aged out. Its answer names no validity already past, and it is reused
+    /// like any other: with the scan's past age-out as its `validUntil`, every cached copy expired as it was stored.
+    @Test func aDryRunAnswerOverAnAgedScanIsValidOnlyIntoTheFutureAndCached() async throws {
+        try await DecisionFlowTests.world { world in
+            try await DecisionFlowTests.postEvidence(world)
+            let policy = #"{"mode":"dryRun","vulnerabilities":{"max":{"CRITICAL":0},"scanMaxAgeHours":24}}"#
+            let put = try await world.live.client().request("PUT", "/api/v1/policies/staging", token: world.admin, json: policy)
+            try #require(put.status == 200, "policy: \(put.text)")
+            world.clock.advance(by: 25 * 3600)
+            let first = try await world.clearance("staging")
+            #expect(first.status == 200, "\(first.text)")
+            #expect(first.text.contains("(dry run)"), "the aged scan is reported: \(first.text)")
+            if let validUntil = try first.json()["validUntil"] as? String {
+                #expect(try #require(Timestamp.parse(validUntil)) > world.clock.now, "\(validUntil)")
+            }
+            world.clock.advance(by: 1)
+            #expect(try await world.clearance("staging").text == first.text, "the cached answer, decided before")
+        }
+    }
+
     /// The age cap is spread over its second half, so answers decided together are not all decided again together;
     /// it never extends an answer past its own validity or past the cap.
     @Test func answersDecidedTogetherExpireSpreadOverTheSecondHalfOfTheCap() {
