@@ -5,29 +5,27 @@ extension EvidenceRoutes {
     /// build. Byte for byte what `JSONBody.encoder` writes for the same views (a test holds the two to it).
     static func attestationListJSON(_ views: [AttestationView]) -> [UInt8] {
         var json = JSONWriter(capacity: 256 * max(1, views.count))
-        json.raw("{\"attestations\":[")
-        for (index, view) in views.enumerated() {
-            if index > 0 { json.raw(",") }
+        json.raw("{\"attestations\":")
+        json.array(views) { json, view in
             json.raw("{\"created\":")
             json.bool(view.created)
             json.raw(",\"id\":")
             json.string(view.id)
             json.raw(",\"predicateType\":")
             json.string(view.predicateType)
-            json.raw(",\"subjects\":[")
-            for (position, subject) in view.subjects.enumerated() {
-                if position > 0 { json.raw(",") }
+            json.raw(",\"subjects\":")
+            json.array(view.subjects) { json, subject in
                 json.raw("{\"digest\":")
                 json.string(subject.digest)
                 json.raw(",\"name\":")
                 json.string(subject.name)
                 json.raw("}")
             }
-            json.raw("],\"verifiedKeyIds\":")
+            json.raw(",\"verifiedKeyIds\":")
             json.strings(view.verifiedKeyIds)
             json.raw("}")
         }
-        json.raw("]}")
+        json.raw("}")
         return json.bytes
     }
 }

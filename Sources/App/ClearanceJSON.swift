@@ -21,9 +21,8 @@ enum ClearanceJSON {
         json.string(answer.mode)
         json.raw(",\"policyVersion\":")
         json.raw(String(answer.policyVersion))
-        json.raw(",\"reasons\":[")
-        for (index, reason) in answer.reasons.enumerated() {
-            if index > 0 { json.raw(",") }
+        json.raw(",\"reasons\":")
+        json.array(answer.reasons) { json, reason in
             json.raw("{\"message\":")
             json.string(reason.message)
             json.raw(",\"passed\":")
@@ -32,7 +31,6 @@ enum ClearanceJSON {
             json.string(reason.rule)
             json.raw("}")
         }
-        json.raw("]")
         if let receipt = answer.receipt {
             json.raw(",\"receipt\":")
             json.string(receipt)

@@ -37,13 +37,18 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// An array of strings.
-    public mutating func strings(_ texts: [String]) {
+    /// An array whose elements `element` writes, with the commas between them.
+    public mutating func array<Element>(_ elements: some Sequence<Element>, _ element: (inout JSONWriter, Element) -> Void) {
         raw("[")
-        for (index, text) in texts.enumerated() {
+        for (index, item) in elements.enumerated() {
             if index > 0 { raw(",") }
-            string(text)
+            element(&self, item)
         }
         raw("]")
+    }
+
+    /// An array of strings.
+    public mutating func strings(_ texts: [String]) {
+        array(texts) { json, text in json.string(text) }
     }
 }
